@@ -1,0 +1,33 @@
+# cnnlab: `make book` builds the textbook, `make test` runs the whole suite.
+# Both create and reuse a virtual environment in .venv; nothing else on the machine is touched.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SETUP := $(VENV)/.cnnlab-setup
+# Jupyter finds the venv's kernel and tools first.
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: setup book test release grade bench clean
+
+$(SETUP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit("cnnlab needs Python 3.10 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+setup: $(SETUP)
+
+book: $(SETUP)
+	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	@echo "The book is in _build/html/index.html"
+
+test: $(SETUP)
+	$(BIN)/python -m pytest
+
+bench: $(SETUP)
+	$(BIN)/python benchmarks/bench_functional.py
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis
