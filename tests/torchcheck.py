@@ -1,0 +1,101 @@
+"""One helper that checks any numpy forward/backward pair against torch, in float64.
+
+    from torchcheck import check_against_torch
+    check_against_torch(F.linear_forward, F.linear_backward, torch.nn.functional.linear,
+                        {"x": x, "w": w, "b": b})
+
+The numpy forward runs on the inputs, the torch function on float64 copies of them; outputs are
+compared, then a random ``dout`` (seeded) is pushed through the numpy backward and through torch
+autograd and every gradient is compared. Failures name the input. Integer arrays (class targets)
+become torch ``long`` tensors and are never differentiated. torch is imported lazily, so a test
+module that uses this helper skips cleanly when torch is missing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import pytest
+
+from cnnlab.gradcheck import rel_error
+from conftest import TORCH_TOL
+
+
+def _to_torch(torch, value: Any, requires_grad: bool):
+    """float arrays -> float64 leaf tensors; integer arrays -> long tensors; None stays None."""
+    if value is None:
+        return None
+    array = np.asarray(value)
+    if np.issubdtype(array.dtype, np.integer):
+        return torch.tensor(array, dtype=torch.long)
+    return torch.tensor(array, dtype=torch.float64, requires_grad=requires_grad)
+
+
+def check_against_torch(forward: Callable[..., Any], backward: Callable[..., Any] | None,
+                        torch_fn: Callable[..., Any], inputs: Mapping[str, Any], *,
+                        differentiable: Sequence[bool] | None = None,
+                        kwargs: Mapping[str, Any] | None = None,
+                        torch_kwargs: Mapping[str, Any] | None = None,
+                        seed: int = 0, tol: float = TORCH_TOL) -> dict[str, float]:
+    """Assert that ``forward``/``backward`` agree with ``torch_fn`` and torch autograd.
+
+    forward: called as ``forward(*inputs.values(), **kwargs)``, returning ``(out, cache, ...)``
+      (extra items, such as batch norm's running statistics, are ignored).
+    backward: called as ``backward(dout, cache)``; returns one gradient, or a tuple with one entry
+      per differentiable input, in order (None where that input is None). ``None`` checks forward only.
+    torch_fn: called as ``torch_fn(*tensors, **torch_kwargs)``; ``torch_kwargs`` defaults to kwargs.
+    inputs: name -> array (or None), in the order both functions take them.
+    differentiable: one flag per input; default: every float input that is not None.
+    seed: seeds the standard-normal ``dout`` (a 0-d array for scalar outputs).
+    Returns ``{"out": err, "d<name>": err, ...}``; raises AssertionError naming the input on failure.
+    """
+    torch = pytest.importorskip("torch")
+    kwargs = dict(kwargs or {})
+    torch_kwargs = kwargs if torch_kwargs is None else dict(torch_kwargs)
+    names, values = list(inputs), list(inputs.values())
+    if differentiable is None:
+        differentiable = [v is not None and not np.issubdtype(np.asarray(v).dtype, np.integer)
+                          for v in values]
+    if len(differentiable) != len(values):
+        raise ValueError(f"check_against_torch: {len(differentiable)} flags for {len(values)} inputs")
+
+    result = forward(*values, **kwargs)
+    out, cache = result[0], result[1]
+    tensors = [_to_torch(torch, v, bool(d) and v is not None) for v, d in zip(values, differentiable)]
+    expected = torch_fn(*tensors, **torch_kwargs)
+    errors = {"out": _compare("forward output", out, expected.detach().numpy(), tol)}
+    if backward is None:
+        return errors
+
+    dout = np.random.default_rng(seed).standard_normal(np.shape(out))
+    grads = backward(dout, cache)
+    wanted = [i for i, d in enumerate(differentiable) if d]
+    if len(wanted) == 1 and not isinstance(grads, tuple):
+        grads = (grads,)
+    if len(grads) != len(wanted):
+        raise AssertionError(f"backward returned {len(grads)} gradients for the "
+                             f"{len(wanted)} differentiable inputs {[names[i] for i in wanted]}")
+    leaves = [tensors[i] for i in wanted if tensors[i] is not None]
+    torch_grads = iter(torch.autograd.grad(expected, leaves, grad_outputs=torch.tensor(dout),
+                                           allow_unused=True))
+    for i, grad in zip(wanted, grads):
+        if values[i] is None:
+            if grad is not None:
+                raise AssertionError(f"gradient of {names[i]}: input is None but backward returned an array")
+            continue
+        reference = next(torch_grads)
+        reference = np.zeros(np.shape(values[i])) if reference is None else reference.numpy()
+        errors[f"d{names[i]}"] = _compare(f"gradient of {names[i]}", grad, reference, tol)
+    return errors
+
+
+def _compare(what: str, actual: Any, expected: np.ndarray, tol: float) -> float:
+    """rel_error of ``actual`` against torch's ``expected``; AssertionError naming ``what`` if too big."""
+    actual = np.asarray(actual)
+    if actual.shape != expected.shape:
+        raise AssertionError(f"{what}: shape {actual.shape}, torch gives {expected.shape}")
+    err = rel_error(actual, expected)
+    if not err < tol:
+        raise AssertionError(f"{what} differs from torch: rel_error={err:.3g} >= {tol:g}")
+    return err
