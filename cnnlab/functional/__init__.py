@@ -1,5 +1,30 @@
 """Pure numpy forward/backward pairs for everything the course teaches. No state, no torch."""
 
+# --- activations, losses, linear, dropout, batch norm (activations.py ... norm.py) ---
+from cnnlab.functional.activations import (
+    step_forward, step_backward, step, identity_forward, identity_backward, identity,
+    sigmoid_forward, sigmoid_backward, sigmoid, tanh_forward, tanh_backward, tanh,
+    relu_forward, relu_backward, relu, leaky_relu_forward, leaky_relu_backward, leaky_relu,
+    elu_forward, elu_backward, elu, swish_forward, swish_backward, swish, silu,
+    maxout_forward, maxout_backward, maxout,
+    softmax_forward, softmax_backward, softmax, log_softmax_forward, log_softmax_backward, log_softmax,
+)
+from cnnlab.functional.losses import (
+    squared_error_forward, squared_error_backward, squared_error,
+    mse_loss_forward, mse_loss_backward, mse_loss,
+    binary_cross_entropy_forward, binary_cross_entropy_backward, binary_cross_entropy,
+    binary_cross_entropy_with_logits_forward, binary_cross_entropy_with_logits_backward,
+    binary_cross_entropy_with_logits,
+    cross_entropy_forward, cross_entropy_backward, cross_entropy,
+)
+from cnnlab.functional.linear import (
+    linear_forward, linear_backward, linear, flatten_forward, flatten_backward, flatten,
+)
+from cnnlab.functional.dropout import dropout_forward, dropout_backward, dropout
+from cnnlab.functional.norm import (
+    batchnorm_forward, batchnorm_backward, batchnorm1d_forward, batchnorm2d_forward,
+)
+
 # --- convolution, pooling, upsampling (conv.py, pooling.py, upsample.py) ---
 from cnnlab.functional.conv import (  # noqa: E402
     conv2d_forward, conv2d_backward, conv2d, conv2d_forward_naive, conv2d_backward_naive,

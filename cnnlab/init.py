@@ -1,0 +1,127 @@
+"""Weight initialisers, with torch's fan rules and an explicit random generator.
+
+Why the scales: for s = sum_i w_i x_i with independent zero-mean w and x,
+Var(s) = fan_in Var(w) Var(x). Keeping Var(s) = Var(x) asks for Var(w) = 1 / fan_in (LeCun);
+doing the same for the backward signal and compromising gives Var(w) = 2 / (fan_in + fan_out)
+(Glorot & Bengio's "Xavier"); a ReLU zeroes half of its inputs, so He et al. double it:
+Var(w) = 2 / fan_in. A uniform on [-a, a] has variance a^2 / 3, hence bound = sqrt(3) * std.
+
+Shapes follow torch: a linear weight is (D_out, D_in), a conv weight (C_out, C_in / G, kH, kW).
+Every function returns a new array of ``shape`` (a tuple, or an int for 1-D) and ``dtype``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["fan_in_and_fan_out", "zeros", "constant", "normal", "uniform", "xavier_uniform",
+           "xavier_normal", "he_uniform", "he_normal", "lecun_normal"]
+
+Shape = Sequence[int] | int
+
+
+def _shape(shape: Shape, func: str) -> tuple[int, ...]:
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if not all(isinstance(d, (int, np.integer)) and d >= 0 for d in shape):
+        raise ValueError(f"{func}: shape={shape} must be a tuple of non-negative integers")
+    return tuple(int(d) for d in shape)
+
+
+def _check_rng(rng: object, func: str) -> np.random.Generator:
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{func}: rng must be a np.random.Generator, got {type(rng).__name__} "
+                        "(pass rng=np.random.default_rng(seed))")
+    return rng
+
+
+def fan_in_and_fan_out(shape: Shape) -> tuple[int, int]:
+    """torch's fans of a weight of ``shape``: how many inputs feed one output, and the reverse.
+
+    Linear (D_out, D_in): (D_in, D_out). Conv (C_out, C_in/G, kH, kW): each output sees
+    C_in/G * kH * kW inputs, each input reaches C_out * kH * kW outputs.
+    """
+    shape = _shape(shape, "fan_in_and_fan_out")
+    if len(shape) < 2:
+        raise ValueError(f"fan_in_and_fan_out: shape={shape} needs at least 2 dimensions "
+                         "(D_out, D_in) or (C_out, C_in/G, kH, kW)")
+    receptive = math.prod(shape[2:])
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def _fan(shape: tuple[int, ...], mode: str, func: str) -> int:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"{func}: mode={mode!r} must be 'fan_in' or 'fan_out'")
+    fan_in, fan_out = fan_in_and_fan_out(shape)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def zeros(shape: Shape, *, dtype: type = np.float64) -> np.ndarray:
+    """All zeros (fine for biases; for weights it leaves every unit identical)."""
+    return np.zeros(_shape(shape, "zeros"), dtype=dtype)
+
+
+def constant(shape: Shape, value: float, *, dtype: type = np.float64) -> np.ndarray:
+    """Every entry equal to ``value`` (e.g. batch norm's gamma = 1)."""
+    return np.full(_shape(shape, "constant"), value, dtype=dtype)
+
+
+def normal(shape: Shape, *, rng: np.random.Generator, mean: float = 0.0, std: float = 1.0,
+           dtype: type = np.float64) -> np.ndarray:
+    """Gaussian N(mean, std^2) entries, the notes' "small random numbers" when std is small."""
+    shape = _shape(shape, "normal")
+    if std < 0:
+        raise ValueError(f"normal: std={std} must be non-negative")
+    return (mean + std * _check_rng(rng, "normal").standard_normal(shape)).astype(dtype)
+
+
+def uniform(shape: Shape, *, rng: np.random.Generator, low: float = 0.0, high: float = 1.0,
+            dtype: type = np.float64) -> np.ndarray:
+    """Entries uniform on [low, high)."""
+    shape = _shape(shape, "uniform")
+    if not low <= high:
+        raise ValueError(f"uniform: low={low} must not exceed high={high}")
+    return _check_rng(rng, "uniform").uniform(low, high, size=shape).astype(dtype)
+
+
+def xavier_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0,
+                   dtype: type = np.float64) -> np.ndarray:
+    """Glorot uniform on [-a, a], a = gain * sqrt(6 / (fan_in + fan_out)): Var = gain^2 * 2 / (fan_in + fan_out)."""
+    shape = _shape(shape, "xavier_uniform")
+    bound = gain * math.sqrt(6.0 / sum(fan_in_and_fan_out(shape)))
+    return uniform(shape, rng=rng, low=-bound, high=bound, dtype=dtype)
+
+
+def xavier_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0,
+                  dtype: type = np.float64) -> np.ndarray:
+    """Glorot normal, std = gain * sqrt(2 / (fan_in + fan_out))."""
+    shape = _shape(shape, "xavier_normal")
+    return normal(shape, rng=rng, std=gain * math.sqrt(2.0 / sum(fan_in_and_fan_out(shape))), dtype=dtype)
+
+
+def he_uniform(shape: Shape, *, rng: np.random.Generator, mode: str = "fan_in", a: float = 0.0,
+               dtype: type = np.float64) -> np.ndarray:
+    """He (Kaiming) uniform for ReLU: bound = sqrt(3) * std with std = sqrt(2 / fan) (torch's kaiming_uniform_).
+
+    mode: "fan_in" keeps the forward variance, "fan_out" the backward one. a: negative slope of a
+    leaky ReLU, giving gain sqrt(2 / (1 + a^2)); torch's default Linear/Conv init is a = sqrt(5).
+    """
+    shape = _shape(shape, "he_uniform")
+    bound = math.sqrt(3.0) * math.sqrt(2.0 / (1 + a * a)) / math.sqrt(_fan(shape, mode, "he_uniform"))
+    return uniform(shape, rng=rng, low=-bound, high=bound, dtype=dtype)
+
+
+def he_normal(shape: Shape, *, rng: np.random.Generator, mode: str = "fan_in", a: float = 0.0,
+              dtype: type = np.float64) -> np.ndarray:
+    """He (Kaiming) normal for ReLU, std = sqrt(2 / (1 + a^2) / fan) (torch's kaiming_normal_)."""
+    shape = _shape(shape, "he_normal")
+    std = math.sqrt(2.0 / (1 + a * a)) / math.sqrt(_fan(shape, mode, "he_normal"))
+    return normal(shape, rng=rng, std=std, dtype=dtype)
+
+
+def lecun_normal(shape: Shape, *, rng: np.random.Generator, dtype: type = np.float64) -> np.ndarray:
+    """LeCun normal, std = sqrt(1 / fan_in): unit gain, for tanh/SELU-like units."""
+    shape = _shape(shape, "lecun_normal")
+    return normal(shape, rng=rng, std=math.sqrt(1.0 / fan_in_and_fan_out(shape)[0]), dtype=dtype)
