@@ -47,3 +47,14 @@ def init_weights(model: nn.Module, *, linear_std: float | None = 0.01) -> None:
         elif isinstance(m, nn.Linear) and linear_std is not None:
             nn.init.normal_(m.weight, 0.0, linear_std)
             nn.init.zeros_(m.bias)
+
+
+def conv_out(n: int, kernel_size: int, stride: int = 1, padding: int = 0, *, ceil_mode: bool = False) -> int:
+    """Output size (n + 2p - k) / s + 1, rounded down (up with ``ceil_mode``, like torch's pooling)."""
+    span = n + 2 * padding - kernel_size
+    steps = -(-span // stride) if ceil_mode else span // stride
+    if ceil_mode and steps * stride >= n + padding:  # torch: the last window must start inside the input
+        steps -= 1
+    if steps < 0:
+        raise ValueError(f"a {kernel_size}x{kernel_size} window does not fit a {n}x{n} input (padding {padding})")
+    return steps + 1
