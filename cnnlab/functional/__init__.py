@@ -32,3 +32,13 @@ from cnnlab.functional.conv import (  # noqa: E402
     correlate1d, convolve1d, conv_matrix, spatially_separable_conv2d, separate_kernel,
     depthwise_separable_conv2d_forward, depthwise_separable_conv2d_backward, depthwise_separable_conv2d,
 )
+from cnnlab.functional.pooling import (  # noqa: E402
+    max_pool2d_forward, max_pool2d_backward, max_pool2d, max_pool2d_forward_naive, max_pool2d_backward_naive,
+    max_pool2d_with_indices, max_unpool2d, avg_pool2d_forward, avg_pool2d_backward, avg_pool2d,
+    l2_pool2d_forward, l2_pool2d_backward, l2_pool2d,
+    global_avg_pool2d_forward, global_avg_pool2d_backward, global_avg_pool2d,
+)
+from cnnlab.functional.upsample import (  # noqa: E402
+    upsample_nearest2d_forward, upsample_nearest2d_backward, upsample_nearest2d,
+    upsample_bilinear2d_forward, upsample_bilinear2d_backward, upsample_bilinear2d,
+)
