@@ -4,6 +4,9 @@
     check_against_torch(F.linear_forward, F.linear_backward, torch.nn.functional.linear,
                         {"x": x, "w": w, "b": b})
 
+``check_against_numeric`` takes the same arguments (minus the torch function) and checks the
+backward against centred finite differences instead (cnnlab.gradcheck.check_gradient).
+
 The numpy forward runs on the inputs, the torch function on float64 copies of them; outputs are
 compared, then a random ``dout`` (seeded) is pushed through the numpy backward and through torch
 autograd and every gradient is compared. Failures name the input. Integer arrays (class targets)
@@ -18,8 +21,8 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pytest
 
-from cnnlab.gradcheck import rel_error
-from conftest import TORCH_TOL
+from cnnlab.gradcheck import check_gradient, rel_error
+from conftest import GRAD_TOL, TORCH_TOL
 
 
 def _to_torch(torch, value: Any, requires_grad: bool):
@@ -99,3 +102,37 @@ def _compare(what: str, actual: Any, expected: np.ndarray, tol: float) -> float:
     if not err < tol:
         raise AssertionError(f"{what} differs from torch: rel_error={err:.3g} >= {tol:g}")
     return err
+
+
+def check_against_numeric(forward: Callable[..., Any], backward: Callable[..., Any],
+                          inputs: Mapping[str, Any], *,
+                          differentiable: Sequence[bool] | None = None,
+                          kwargs: Mapping[str, Any] | None = None,
+                          seed: int = 0, tol: float = GRAD_TOL) -> dict[str, float]:
+    """Assert that ``backward`` agrees with a float64 central-difference VJP of ``forward``.
+
+    Same conventions as check_against_torch: ``forward(*inputs.values(), **kwargs)`` returns
+    ``(out, cache, ...)``; ``backward(dout, cache)`` returns one gradient per differentiable input
+    (default: every float input that is not None); ``dout`` is standard normal, seeded.
+    Returns ``{name: rel_error}``; AssertionError naming the input when one exceeds ``tol``.
+    """
+    kwargs = dict(kwargs or {})
+    names, values = list(inputs), list(inputs.values())
+    if differentiable is None:
+        differentiable = [v is not None and not np.issubdtype(np.asarray(v).dtype, np.integer)
+                          for v in values]
+    out, cache = forward(*values, **kwargs)[:2]
+    dout = np.random.default_rng(seed).standard_normal(np.shape(out))
+    grads = backward(dout, cache)
+    wanted = [i for i, d in enumerate(differentiable) if d]
+    if len(wanted) == 1 and not isinstance(grads, tuple):
+        grads = (grads,)
+    if len(grads) != len(wanted):
+        raise AssertionError(f"backward returned {len(grads)} gradients for the "
+                             f"{len(wanted)} differentiable inputs {[names[i] for i in wanted]}")
+    analytic: list[Any] = [None] * len(values)
+    for i, grad in zip(wanted, grads):
+        analytic[i] = None if values[i] is None else grad
+    # check_gradient calls f(**{name: value}) in the order of ``inputs``; pass them on positionally
+    return check_gradient(lambda **named: forward(*named.values(), **kwargs)[0],
+                          dict(zip(names, values)), analytic, dout, tol=tol)
