@@ -6,7 +6,11 @@ Factories are keyword-only: ``vgg16(num_classes=10, in_channels=3, batch_norm=Tr
 downloads weights. Importing ``cnnlab`` does not import this package (it needs torch).
 """
 
+from .allconv import AllConvNet, allconvnet, small_allconvnet
 from .alexnet import AlexNet, alexnet, small_alexnet, zfnet
+from .autoencoder import (ConvAutoencoder, DenoisingAutoencoder, FCAutoencoder, StackedAutoencoder, TiedLinear,
+                          corrupt, pretrain_stacked_encoder)
+from .googlenet import GoogLeNet, GoogLeNetOutputs, Inception, InceptionAux, InceptionNaive, googlenet, small_googlenet
 from .lenet import LeNet5, lenet5
 from .resnet import (BasicBlock, Bottleneck, ResNet, plain18, plain34, resnet, resnet18, resnet34, resnet50,
                      resnet101, resnet152, small_plain18, small_resnet18)
@@ -19,5 +23,9 @@ __all__ = [
     "VGG", "vgg11", "vgg13", "vgg16", "vgg19", "small_vgg",
     "BasicBlock", "Bottleneck", "ResNet", "resnet", "resnet18", "resnet34", "resnet50", "resnet101",
     "resnet152", "plain18", "plain34", "small_resnet18", "small_plain18",
+    "GoogLeNet", "GoogLeNetOutputs", "Inception", "InceptionAux", "InceptionNaive", "googlenet", "small_googlenet",
+    "AllConvNet", "allconvnet", "small_allconvnet",
+    "FCAutoencoder", "TiedLinear", "DenoisingAutoencoder", "corrupt", "StackedAutoencoder",
+    "pretrain_stacked_encoder", "ConvAutoencoder",
     "LayerSummary", "Summary", "layer_macs", "summary",
 ]

@@ -124,7 +124,8 @@ def layer_macs(module: nn.Module, x: torch.Tensor, out: torch.Tensor) -> int:
     """Multiply-accumulates of one call.
 
     Conv2d: N * C_out * H' * W' * (C_in / G) * kH * kW. ConvTranspose2d: every input value meets
-    (C_out / G) * kH * kW weights. Linear: N * D_in * D_out. Everything else: 0.
+    (C_out / G) * kH * kW weights. Linear (any module with in_features and out_features):
+    N * D_in * D_out. Everything else: 0.
     """
     if isinstance(module, nn.Conv2d):
         kh, kw = module.kernel_size
@@ -132,8 +133,9 @@ def layer_macs(module: nn.Module, x: torch.Tensor, out: torch.Tensor) -> int:
     if isinstance(module, nn.ConvTranspose2d):
         kh, kw = module.kernel_size
         return x.numel() * (module.out_channels // module.groups) * kh * kw
-    if isinstance(module, nn.Linear):
-        return out.numel() * module.in_features
+    d_in, d_out = getattr(module, "in_features", None), getattr(module, "out_features", None)
+    if isinstance(d_in, int) and isinstance(d_out, int):  # nn.Linear and look-alikes (TiedLinear)
+        return out.numel() * d_in
     return 0
 
 
