@@ -32,12 +32,13 @@ class LossCache(NamedTuple):
     scale: float        # 1 / (number of terms averaged), or 1.0 for "sum"
 
 
-def _pair(pred: Any, target: Any, func: str, pred_name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Prediction and target as float arrays of one shape."""
+def _pair(pred: Any, target: Any, func: str, names: str) -> tuple[np.ndarray, np.ndarray]:
+    """Prediction and target as float arrays of one shape; ``names`` is e.g. "o, t"."""
+    pred_name, target_name = names.split(", ")
     pred = _as_float(pred, func, pred_name)
-    target = _as_float(target, func, "target").astype(pred.dtype, copy=False)
+    target = _as_float(target, func, target_name).astype(pred.dtype, copy=False)
     if pred.shape != target.shape:
-        raise ValueError(f"{func}: {pred_name}.shape={pred.shape} but target.shape={target.shape}; "
+        raise ValueError(f"{func}: {pred_name}.shape={pred.shape} but {target_name}.shape={target.shape}; "
                          "they must match")
     return pred, target
 
@@ -69,7 +70,7 @@ def squared_error_forward(o: np.ndarray, t: np.ndarray) -> tuple[np.floating, Lo
 
     o: outputs, any shape; t: targets, the same shape. Returns (E, cache).
     """
-    o, t = _pair(o, t, "squared_error_forward", "o")
+    o, t = _pair(o, t, "squared_error_forward", "o, t")
     return _loss(0.5 * np.sum((t - o) ** 2), LossCache(o, t, 1.0))
 
 
@@ -89,7 +90,7 @@ def mse_loss_forward(input: np.ndarray, target: np.ndarray, *,
 
     input, target: any shape, the same. Returns (loss, cache).
     """
-    pred, target = _pair(input, target, "mse_loss_forward", "input")
+    pred, target = _pair(input, target, "mse_loss_forward", "input, target")
     cache = LossCache(pred, target, _scale(reduction, pred.size, "mse_loss_forward"))
     return _loss(np.sum((pred - target) ** 2), cache)
 
@@ -115,7 +116,7 @@ def binary_cross_entropy_forward(p: np.ndarray, t: np.ndarray, *,
     log is clamped at -100, so p = 0 or 1 gives a large finite loss, not inf.
     """
     func = "binary_cross_entropy_forward"
-    p, t = _pair(p, t, func, "p")
+    p, t = _pair(p, t, func, "p, t")
     if p.size and (p.min() < 0 or p.max() > 1):
         raise ValueError(f"{func}: p must hold probabilities in [0, 1], got values in "
                          f"[{p.min():.4g}, {p.max():.4g}] (use binary_cross_entropy_with_logits for scores)")
@@ -145,7 +146,7 @@ def binary_cross_entropy_with_logits_forward(z: np.ndarray, t: np.ndarray, *,
     -[t log p + (1 - t) log(1 - p)] = max(z, 0) - z t + log(1 + e^-|z|), finite for every z.
     """
     func = "binary_cross_entropy_with_logits_forward"
-    z, t = _pair(z, t, func, "z")
+    z, t = _pair(z, t, func, "z, t")
     cache = LossCache(z, t, _scale(reduction, z.size, func))
     with np.errstate(under="ignore"):
         return _loss(np.sum(np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))), cache)

@@ -1,0 +1,223 @@
+"""Tests for cnnlab/functional/losses.py."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes
+
+from cnnlab import functional as F
+from strategies import shaped_arrays
+from torchcheck import check_against_numeric, check_against_torch
+
+REDUCTIONS = st.sampled_from(["mean", "sum"])
+
+
+def _grad(forward, backward, *args, dout=1.0, **kw):
+    """The backward of ``forward(*args, **kw)`` for a scalar upstream gradient."""
+    return backward(dout, forward(*args, **kw)[1])
+
+
+# --- 1. hand-computed cases ----------------------------------------------------------------
+
+def test_squared_error_is_half_the_sum_and_its_derivative_is_o_minus_t():
+    """Notes: E = 1/2 sum (t - o)^2 and dE/do = -(t - o); the notes' outputs (0.7501, 0.9571), t = (1, 0)."""
+    o, t = np.array([0.7501, 0.9571]), np.array([1.0, 0.0])
+    assert F.squared_error(o, t) == pytest.approx(0.5 * (0.2499 ** 2 + 0.9571 ** 2), rel=1e-14)
+    np.testing.assert_allclose(_grad(F.squared_error_forward, F.squared_error_backward, o, t), [-0.2499, 0.9571])
+    # times sigma' = o (1 - o) this is minus the notes' delta_k = o (1 - o)(t - o) = (0.0469, -0.0394)
+    delta = -F.sigmoid_backward(_grad(F.squared_error_forward, F.squared_error_backward, o, t),
+                                F.sigmoid_forward(np.log(o / (1 - o)))[1])
+    np.testing.assert_allclose(delta, [0.0469, -0.0394], atol=2e-4)   # the notes round o to 0.750, 0.957
+
+
+def test_mse_is_the_mean_and_sum_reduction_drops_it():
+    x, t = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 0.0], [0.0, 4.0]])
+    assert F.mse_loss(x, t) == pytest.approx((4 + 9) / 4)
+    assert F.mse_loss(x, t, reduction="sum") == pytest.approx(13.0)
+    np.testing.assert_allclose(_grad(F.mse_loss_forward, F.mse_loss_backward, x, t, dout=2.0),
+                               2.0 * 2 * (x - t) / 4)
+
+
+def test_binary_cross_entropy_derivative_is_minus_the_notes_dJ_dy():
+    """Notes: J = t log y + (1 - t) log(1 - y), dJ/dy = t / y + (1 - t) / (y - 1); the loss is -J."""
+    p, t = np.array([0.2, 0.7, 0.9]), np.array([1.0, 0.0, 1.0])
+    J = t * np.log(p) + (1 - t) * np.log(1 - p)
+    assert F.binary_cross_entropy(p, t, reduction="sum") == pytest.approx(-J.sum(), rel=1e-14)
+    assert F.binary_cross_entropy(p, t) == pytest.approx(-J.mean(), rel=1e-14)
+    dJ_dy = t / p + (1 - t) / (p - 1)
+    np.testing.assert_allclose(_grad(F.binary_cross_entropy_forward, F.binary_cross_entropy_backward,
+                                     p, t, reduction="sum"), -dJ_dy, rtol=1e-13)
+
+
+def test_binary_cross_entropy_clamps_logs_at_minus_100_like_torch():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert F.binary_cross_entropy(np.array([0.0]), np.array([1.0])) == pytest.approx(100.0)
+        assert F.binary_cross_entropy(np.array([1.0, 0.0]), np.array([1.0, 0.0])) == 0.0
+
+
+def test_binary_cross_entropy_with_logits_equals_bce_of_sigmoid_and_is_stable():
+    z, t = np.array([-3.0, 0.0, 2.5]), np.array([0.0, 1.0, 0.3])
+    assert F.binary_cross_entropy_with_logits(z, t) == pytest.approx(F.binary_cross_entropy(F.sigmoid(z), t), rel=1e-13)
+    np.testing.assert_allclose(
+        _grad(F.binary_cross_entropy_with_logits_forward, F.binary_cross_entropy_with_logits_backward, z, t),
+        (F.sigmoid(z) - t) / 3, rtol=1e-14)
+    with np.errstate(all="raise"):
+        big = F.binary_cross_entropy_with_logits(np.array([1000.0, -1000.0]), np.array([0.0, 0.0]), reduction="sum")
+    assert big == pytest.approx(1000.0)                         # -log(1 - sigma(1000)) = 1000, not inf
+
+
+def test_cross_entropy_of_integer_and_one_hot_targets_and_its_fused_gradient():
+    logits = np.array([[2.0, 4.0, 2.0, 1.0], [0.0, 0.0, 0.0, 0.0]])   # row 0: the notes' scores
+    labels = np.array([1, 3])
+    loss = F.cross_entropy(logits, labels)
+    assert loss == pytest.approx((-np.log(0.7573132) - np.log(0.25)) / 2, rel=1e-6)
+    assert F.cross_entropy(logits, np.eye(4)[labels]) == pytest.approx(loss, rel=1e-15)
+    assert F.cross_entropy(logits, labels, reduction="sum") == pytest.approx(2 * loss, rel=1e-15)
+    grad = _grad(F.cross_entropy_forward, F.cross_entropy_backward, logits, labels)
+    np.testing.assert_allclose(grad, (F.softmax(logits, axis=1) - np.eye(4)[labels]) / 2, rtol=1e-13)
+
+
+def test_cross_entropy_is_stable_for_huge_logits():
+    with np.errstate(all="raise"):
+        assert F.cross_entropy(np.array([[1e4, 0.0]]), np.array([1])) == pytest.approx(1e4)
+        grad = _grad(F.cross_entropy_forward, F.cross_entropy_backward, np.array([[1e4, 0.0]]), np.array([0]))
+    np.testing.assert_array_equal(grad, [[0.0, 0.0]])
+
+
+@pytest.mark.parametrize("forward", [F.squared_error_forward, F.mse_loss_forward, F.binary_cross_entropy_forward,
+                                     F.binary_cross_entropy_with_logits_forward], ids=lambda f: f.__name__)
+def test_float32_predictions_give_float32_loss_and_gradient(forward):
+    p = np.array([[0.2, 0.6]], dtype=np.float32)
+    loss, cache = forward(p, np.array([[0.0, 1.0]]))
+    backward = getattr(F, forward.__name__.replace("_forward", "_backward"))
+    assert loss.dtype == np.float32 and backward(1.0, cache).dtype == np.float32
+
+
+def test_losses_never_mutate_their_inputs(rng):
+    logits, labels, p = rng.normal(size=(3, 4)), np.array([0, 3, 1]), rng.uniform(0.1, 0.9, (3, 4))
+    copies = [a.copy() for a in (logits, labels, p)]
+    F.cross_entropy_backward(1.0, F.cross_entropy_forward(logits, labels)[1])
+    F.binary_cross_entropy_backward(1.0, F.binary_cross_entropy_forward(p, p)[1])
+    for a, b in zip((logits, labels, p), copies):
+        np.testing.assert_array_equal(a, b)
+
+
+# --- 2. central differences ----------------------------------------------------------------
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_gradients_match_finite_differences(reduction, rng):
+    x, t = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    p, q = rng.uniform(0.05, 0.95, (3, 4)), rng.uniform(0, 1, (3, 4))
+    kw = {"reduction": reduction}
+    check_against_numeric(F.mse_loss_forward, F.mse_loss_backward, {"input": x, "target": t},
+                          differentiable=[True, False], kwargs=kw)
+    check_against_numeric(F.binary_cross_entropy_forward, F.binary_cross_entropy_backward, {"p": p, "t": q},
+                          differentiable=[True, False], kwargs=kw)
+    check_against_numeric(F.binary_cross_entropy_with_logits_forward, F.binary_cross_entropy_with_logits_backward,
+                          {"z": x, "t": q}, differentiable=[True, False], kwargs=kw)
+    check_against_numeric(F.cross_entropy_forward, F.cross_entropy_backward,
+                          {"logits": x, "target": np.array([0, 3, 2])}, kwargs=kw)
+    check_against_numeric(F.cross_entropy_forward, F.cross_entropy_backward,     # rows need not sum to 1
+                          {"logits": x, "target": q}, differentiable=[True, False], kwargs=kw)
+
+
+def test_squared_error_gradient_matches_finite_differences(rng):
+    check_against_numeric(F.squared_error_forward, F.squared_error_backward,
+                          {"o": rng.normal(size=(2, 3)), "t": rng.normal(size=(2, 3))}, differentiable=[True, False])
+
+
+# --- 3. torch parity over drawn shapes -----------------------------------------------------
+
+@pytest.mark.torch
+@settings(max_examples=15, deadline=None)
+@given(x=shaped_arrays(), seed=st.integers(0, 1000), reduction=REDUCTIONS)
+def test_elementwise_losses_match_torch(x, seed, reduction):
+    torch = pytest.importorskip("torch")
+    nn = torch.nn.functional
+    r = np.random.default_rng(seed)
+    t, p = r.uniform(0, 1, x.shape), r.uniform(0.02, 0.98, x.shape)
+    kw = {"reduction": reduction}
+    flags = [True, False]
+    check_against_torch(F.mse_loss_forward, F.mse_loss_backward, nn.mse_loss, {"input": x, "target": t},
+                        differentiable=flags, kwargs=kw, seed=seed)
+    check_against_torch(F.binary_cross_entropy_forward, F.binary_cross_entropy_backward, nn.binary_cross_entropy,
+                        {"p": p, "t": t}, differentiable=flags, kwargs=kw, seed=seed)
+    check_against_torch(F.binary_cross_entropy_with_logits_forward, F.binary_cross_entropy_with_logits_backward,
+                        nn.binary_cross_entropy_with_logits, {"z": 5 * x, "t": t}, differentiable=flags,
+                        kwargs=kw, seed=seed)
+    check_against_torch(F.squared_error_forward, F.squared_error_backward, lambda o, t: 0.5 * ((t - o) ** 2).sum(),
+                        {"o": x, "t": t}, differentiable=flags, seed=seed)
+
+
+@pytest.mark.torch
+@settings(max_examples=15, deadline=None)
+@given(shape=array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=6), seed=st.integers(0, 1000),
+       reduction=REDUCTIONS, probabilities=st.booleans())
+def test_cross_entropy_matches_torch(shape, seed, reduction, probabilities):
+    torch = pytest.importorskip("torch")
+    r = np.random.default_rng(seed)
+    logits = r.normal(scale=3, size=shape)
+    target = r.dirichlet(np.ones(shape[1]), size=shape[0]) if probabilities else r.integers(0, shape[1], shape[0])
+    check_against_torch(F.cross_entropy_forward, F.cross_entropy_backward, torch.nn.functional.cross_entropy,
+                        {"logits": logits, "target": target}, differentiable=[True, False],
+                        kwargs={"reduction": reduction}, seed=seed)
+    assert F.cross_entropy(logits, target, reduction=reduction) == F.cross_entropy_forward(
+        logits, target, reduction=reduction)[0]
+
+
+def test_forward_only_functions_agree_with_forward(rng):
+    x, t, p = rng.normal(size=(2, 3)), rng.uniform(0, 1, (2, 3)), rng.uniform(0.1, 0.9, (2, 3))
+    assert F.squared_error(x, t) == F.squared_error_forward(x, t)[0]
+    assert F.mse_loss(x, t, reduction="sum") == F.mse_loss_forward(x, t, reduction="sum")[0]
+    assert F.binary_cross_entropy(p, t) == F.binary_cross_entropy_forward(p, t)[0]
+    assert F.binary_cross_entropy_with_logits(x, t) == F.binary_cross_entropy_with_logits_forward(x, t)[0]
+
+
+# --- bad input -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("func, names", [(F.squared_error, "o, t"), (F.mse_loss, "input, target"),
+                                         (F.binary_cross_entropy, "p, t"), (F.binary_cross_entropy_with_logits, "z, t")],
+                         ids=lambda v: getattr(v, "__name__", v))
+def test_prediction_and_target_shapes_must_match(func, names):
+    pred, target = names.split(", ")
+    with pytest.raises(ValueError, match=rf"{func.__name__}_forward: {pred}.shape=\(2, 3\) but {target}.shape=\(3, 2\)"):
+        func(np.full((2, 3), 0.5), np.zeros((3, 2)))
+
+
+@pytest.mark.parametrize("func", [F.mse_loss, F.binary_cross_entropy, F.binary_cross_entropy_with_logits, F.cross_entropy],
+                         ids=lambda f: f.__name__)
+def test_reduction_must_be_mean_or_sum(func):
+    with pytest.raises(ValueError, match=rf"{func.__name__}_forward: reduction='none' must be 'mean' or 'sum'"):
+        func(np.full((2, 3), 0.5), np.array([0, 1]) if func is F.cross_entropy else np.zeros((2, 3)), reduction="none")
+
+
+def test_binary_cross_entropy_needs_probabilities():
+    with pytest.raises(ValueError, match=r"binary_cross_entropy_forward: p must hold probabilities in \[0, 1\]"):
+        F.binary_cross_entropy(np.array([0.5, 1.5]), np.array([0.0, 1.0]))
+
+
+def test_cross_entropy_rejects_bad_targets_and_logits():
+    logits = np.zeros((2, 3))
+    with pytest.raises(ValueError, match=r"cross_entropy_forward: target class indices must lie in \[0, 3\)"):
+        F.cross_entropy(logits, np.array([0, 3]))
+    with pytest.raises(ValueError, match=r"cross_entropy_forward: target class indices .* values in \[-1, 0\]"):
+        F.cross_entropy(logits, np.array([-1, 0]))
+    with pytest.raises(ValueError, match=r"cross_entropy_forward: a target of shape \(N,\) must hold integer"):
+        F.cross_entropy(logits, np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"cross_entropy_forward: target.shape=\(3,\) must be \(N,\) class indices"):
+        F.cross_entropy(logits, np.array([0, 1, 2]))
+    with pytest.raises(ValueError, match=r"cross_entropy_forward: logits must be \(N, K\), got logits.shape=\(3,\)"):
+        F.cross_entropy(np.zeros(3), np.array([0]))
+
+
+@pytest.mark.parametrize("name", ["squared_error", "mse_loss", "binary_cross_entropy",
+                                  "binary_cross_entropy_with_logits", "cross_entropy"])
+def test_backward_needs_a_scalar_dout(name):
+    cache = getattr(F, f"{name}_forward")(np.full((2, 2), 0.5), np.array([0, 1]) if name == "cross_entropy"
+                                          else np.zeros((2, 2)))[1]
+    with pytest.raises(ValueError, match=rf"{name}_backward: dout must be a scalar"):
+        getattr(F, f"{name}_backward")(np.ones(2), cache)
