@@ -37,15 +37,21 @@ def conv2d_cases(draw, *, transposed=False):
     kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
-    padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
-    hw = tuple(draw(st.integers(max(1, d * (k - 1) + 1 - 2 * p), d * (k - 1) + 6))
-               for k, p, d in zip(kernel, padding, dilation))
     seed = draw(st.integers(0, 2**32 - 1))
-    case = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    case = {"stride": stride, "dilation": dilation, "groups": groups}
     if transposed:
-        case["output_padding"] = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+        # Output (H - 1) s - 2p + d (k - 1) + op + 1 must be positive: draw H first, then a padding that allows it.
+        output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+        hw = (draw(st.integers(1, 5)), draw(st.integers(1, 5)))
+        padding = tuple(draw(st.integers(0, min(2, ((n - 1) * s + d * (k - 1) + op) // 2)))
+                        for n, s, d, k, op in zip(hw, stride, dilation, kernel, output_padding))
+        case.update(output_padding=output_padding, padding=padding)
         w_shape = (c_in, c_out // groups) + kernel
     else:
+        padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+        hw = tuple(draw(st.integers(max(1, d * (k - 1) + 1 - 2 * p), d * (k - 1) + 6))
+                   for k, p, d in zip(kernel, padding, dilation))
+        case["padding"] = padding
         w_shape = (c_out, c_in // groups) + kernel
     bias = draw(st.booleans())
     return {"x": _uniform(seed, (draw(st.integers(1, 2)), c_in) + hw), "w": _uniform(seed + 1, w_shape),
