@@ -1,0 +1,220 @@
+"""The numpy reference inside torch: autograd Functions and nn.Modules around ``cnnlab.functional``.
+
+Each Function's forward converts its tensors to numpy, calls ``<op>_forward`` and keeps the cache;
+its backward calls ``<op>_backward`` on that cache. So a student's numpy layers can sit inside a
+torch model, be checked with ``torch.autograd.gradcheck`` (float64), and be trained by a torch
+optimiser. ``NumpyConv2d`` and friends subclass the torch layers (same parameters, same
+``state_dict``), and ``numpy_twin(model)`` returns a copy of a model whose supported layers run on
+numpy. Tensors go through the CPU (numpy); the result comes back on the input's device and dtype.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Optional
+
+import numpy as np
+import torch
+from torch import nn
+from torch.autograd import Function
+from torch.autograd.function import once_differentiable
+
+# by name: ``cnnlab.functional.linear`` is also the forward-only function re-exported by the package
+from cnnlab.functional.activations import (relu_backward, relu_forward, sigmoid_backward, sigmoid_forward,
+                                           tanh_backward, tanh_forward)
+from cnnlab.functional.conv import conv2d_backward, conv2d_forward
+from cnnlab.functional.linear import linear_backward, linear_forward
+from cnnlab.functional.pooling import (avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward,
+                                       max_pool2d_forward)
+
+__all__ = ["Conv2dFunction", "LinearFunction", "MaxPool2dFunction", "AvgPool2dFunction", "ReLUFunction",
+           "TanhFunction", "SigmoidFunction", "NumpyConv2d", "NumpyLinear", "NumpyMaxPool2d", "NumpyAvgPool2d",
+           "NumpyReLU", "NumpyTanh", "NumpySigmoid", "numpy_twin"]
+
+
+def _np(t: Optional[torch.Tensor]) -> Optional[np.ndarray]:
+    return None if t is None else t.detach().cpu().numpy()
+
+
+def _torch(a: Optional[np.ndarray], like: torch.Tensor) -> Optional[torch.Tensor]:
+    if a is None:
+        return None
+    return torch.from_numpy(np.ascontiguousarray(a)).to(device=like.device, dtype=like.dtype)
+
+
+class Conv2dFunction(Function):
+    """conv2d_forward / conv2d_backward. apply(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[override]
+        out, ctx.cache = conv2d_forward(_np(x), _np(weight), _np(bias), stride=stride, padding=padding,
+                                          dilation=dilation, groups=groups)
+        return _torch(out, x)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, dout):  # type: ignore[override]
+        dx, dw, db = conv2d_backward(_np(dout), ctx.cache)
+        return _torch(dx, dout), _torch(dw, dout), _torch(db, dout), None, None, None, None
+
+
+class LinearFunction(Function):
+    """linear_forward / linear_backward. apply(x, weight, bias=None): x (N, D_in) -> (N, D_out)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):  # type: ignore[override]
+        out, ctx.cache = linear_forward(_np(x), _np(weight), _np(bias))
+        return _torch(out, x)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, dout):  # type: ignore[override]
+        dx, dw, db = linear_backward(_np(dout), ctx.cache)
+        return _torch(dx, dout), _torch(dw, dout), _torch(db, dout)
+
+
+class _Unary(Function):
+    """An op with one differentiable input: ``fns = (forward, backward)``, hyper-parameters as kwargs."""
+
+    fns: tuple = ()
+
+    @classmethod
+    def forward(cls, ctx, x, hyper=None):  # type: ignore[override]
+        out, ctx.cache = cls.fns[0](_np(x), **(hyper or {}))
+        return _torch(out, x)
+
+    @classmethod
+    @once_differentiable
+    def backward(cls, ctx, dout):  # type: ignore[override]
+        return _torch(cls.fns[1](_np(dout), ctx.cache), dout), None
+
+
+class MaxPool2dFunction(_Unary):
+    """max_pool2d_forward / backward. apply(x, dict(kernel_size=..., stride=..., padding=...))."""
+
+    fns = (max_pool2d_forward, max_pool2d_backward)
+
+
+class AvgPool2dFunction(_Unary):
+    """avg_pool2d_forward / backward. apply(x, dict(kernel_size=..., stride=..., padding=...))."""
+
+    fns = (avg_pool2d_forward, avg_pool2d_backward)
+
+
+class ReLUFunction(_Unary):
+    """relu_forward / relu_backward. apply(x)."""
+
+    fns = (relu_forward, relu_backward)
+
+
+class TanhFunction(_Unary):
+    """tanh_forward / tanh_backward. apply(x)."""
+
+    fns = (tanh_forward, tanh_backward)
+
+
+class SigmoidFunction(_Unary):
+    """sigmoid_forward / sigmoid_backward. apply(x)."""
+
+    fns = (sigmoid_forward, sigmoid_backward)
+
+
+def _unsupported(layer: nn.Module, what: str) -> None:
+    raise ValueError(f"{type(layer).__name__}: the numpy reference does not support {what}")
+
+
+class NumpyConv2d(nn.Conv2d):
+    """nn.Conv2d computed by cnnlab.functional.conv (zero padding only, no padding="same")."""
+
+    def check(self) -> None:
+        """Raise ValueError for options the numpy op lacks."""
+        if isinstance(self.padding, str) or self.padding_mode != "zeros":
+            _unsupported(self, f"padding={self.padding!r}, padding_mode={self.padding_mode!r}")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return Conv2dFunction.apply(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+
+class NumpyLinear(nn.Linear):
+    """nn.Linear computed by cnnlab.functional.linear (x: (N, D_in))."""
+
+    def check(self) -> None:
+        """Nothing to check: every nn.Linear is supported."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return LinearFunction.apply(x, self.weight, self.bias)
+
+
+class _NumpyPool:
+    def check(self) -> None:
+        """Raise ValueError for options the numpy op lacks."""
+        if getattr(self, "ceil_mode", False) or getattr(self, "dilation", 1) not in (1, (1, 1)):
+            _unsupported(self, "ceil_mode=True or dilation > 1")
+        if getattr(self, "return_indices", False) or getattr(self, "divisor_override", None):
+            _unsupported(self, "return_indices or divisor_override")
+        if getattr(self, "count_include_pad", True) is False:
+            _unsupported(self, "count_include_pad=False")
+
+    def _hyper(self) -> dict:
+        return dict(kernel_size=self.kernel_size, stride=self.stride, padding=self.padding)
+
+
+class NumpyMaxPool2d(_NumpyPool, nn.MaxPool2d):
+    """nn.MaxPool2d computed by cnnlab.functional.pooling (no ceil mode, no dilation)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return MaxPool2dFunction.apply(x, self._hyper())
+
+
+class NumpyAvgPool2d(_NumpyPool, nn.AvgPool2d):
+    """nn.AvgPool2d computed by cnnlab.functional.pooling (count_include_pad=True, no ceil mode)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return AvgPool2dFunction.apply(x, self._hyper())
+
+
+class _NumpyActivation:
+    fn: type[_Unary]
+
+    def check(self) -> None:
+        """In-place is ignored: the numpy op always returns a new array."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fn.apply(x)
+
+
+class NumpyReLU(_NumpyActivation, nn.ReLU):
+    """nn.ReLU computed by cnnlab.functional.activations (never in place)."""
+
+    fn = ReLUFunction
+
+
+class NumpyTanh(_NumpyActivation, nn.Tanh):
+    """nn.Tanh computed by cnnlab.functional.activations."""
+
+    fn = TanhFunction
+
+
+class NumpySigmoid(_NumpyActivation, nn.Sigmoid):
+    """nn.Sigmoid computed by cnnlab.functional.activations."""
+
+    fn = SigmoidFunction
+
+
+TWINS: dict[type, type] = {nn.Conv2d: NumpyConv2d, nn.Linear: NumpyLinear, nn.MaxPool2d: NumpyMaxPool2d,
+                           nn.AvgPool2d: NumpyAvgPool2d, nn.ReLU: NumpyReLU, nn.Tanh: NumpyTanh,
+                           nn.Sigmoid: NumpySigmoid}
+
+
+def numpy_twin(model: nn.Module) -> nn.Module:
+    """A deep copy of ``model`` whose Conv2d, Linear, MaxPool2d, AvgPool2d, ReLU, Tanh and Sigmoid
+    layers run on the numpy reference (same weights, same state_dict keys); other layers stay torch.
+
+    Raises ValueError if a layer uses an option the numpy ops lack (e.g. ceil_mode=True).
+    """
+    twin = copy.deepcopy(model)
+    for m in twin.modules():
+        if type(m) in TWINS:
+            m.__class__ = TWINS[type(m)]  # the subclass adds no state, only a numpy forward
+            m.check()
+    return twin
