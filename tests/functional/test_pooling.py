@@ -1,0 +1,210 @@
+"""Tests for cnnlab/functional/pooling.py: the notes' examples, gradients, torch parity, bad input."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+from cnnlab import functional as F
+from cnnlab.gradcheck import rel_error
+from conftest import FLOAT32_TOL, TORCH_TOL
+from strategies import pool2d_cases
+from torchcheck import check_against_numeric, check_against_torch
+
+# Notes 003: a 6x6 input, max pooling with F = 2, S = 2.
+X6 = np.array([[2, 2, 0, 4, 3, 4],
+               [0, 0, 5, 0, 4, 1],
+               [4, 5, 2, 5, 1, 4],
+               [5, 2, 1, 0, 2, 1],
+               [2, 3, 3, 3, 5, 3],
+               [0, 3, 0, 4, 0, 1]], dtype=float)[None, None]
+
+
+def _distinct(rng, shape):
+    """Values without ties, so every window has one maximum."""
+    return rng.permutation(int(np.prod(shape))).reshape(shape) / 7.0
+
+
+# --------------------------------------------------------------------------- the notes' examples
+
+def test_max_pool_of_the_notes_6x6_example():
+    np.testing.assert_array_equal(F.max_pool2d(X6, kernel_size=2, stride=2)[0, 0], [[2, 5, 4], [5, 5, 4], [3, 4, 5]])
+
+
+def test_max_pool_gradient_goes_to_the_maximum_only():
+    # Notes 004: maxpool([[a, b], [c, d]]) = d, so d gets the gradient and a, b, c get zero.
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])[None, None]
+    out, cache = F.max_pool2d_forward(x, kernel_size=2)
+    np.testing.assert_array_equal(F.max_pool2d_backward(np.array([[[[5.0]]]]), cache)[0, 0], [[0, 0], [0, 5]])
+
+
+def test_ties_send_the_gradient_to_the_first_maximum_in_row_major_order():
+    # The notes' top-left window [[2, 2], [0, 0]] has a tie: the first 2 gets it, in both versions.
+    for forward, backward in [(F.max_pool2d_forward, F.max_pool2d_backward),
+                              (F.max_pool2d_forward_naive, F.max_pool2d_backward_naive)]:
+        out, cache = forward(X6, kernel_size=2)
+        dx = backward(np.ones_like(out), cache)[0, 0]
+        np.testing.assert_array_equal(dx[:2, :2], [[1, 0], [0, 0]])
+        assert dx.sum() == 9
+    _, indices = F.max_pool2d_with_indices(X6, kernel_size=2)
+    assert indices[0, 0, 0, 0] == 0
+
+
+def test_overlapping_pooling_width_3_stride_2():
+    # Notes 004 (AlexNet): pool width 3, stride 2: windows share a row/column; a shared maximum
+    # collects the gradient of every window it wins.
+    x = np.arange(25.0).reshape(1, 1, 5, 5)
+    out, cache = F.max_pool2d_forward(x, kernel_size=3, stride=2)
+    np.testing.assert_array_equal(out[0, 0], [[12, 14], [22, 24]])
+    dx = F.max_pool2d_backward(np.ones_like(out), cache)
+    assert dx[0, 0, 2, 2] == 1 and dx.sum() == 4
+    y = np.zeros((1, 1, 5, 5))
+    y[0, 0, 2, 2] = 9.0                              # the centre lies in all four windows
+    out, cache = F.max_pool2d_forward(y, kernel_size=3, stride=2)
+    assert F.max_pool2d_backward(np.ones_like(out), cache)[0, 0, 2, 2] == 4
+
+
+def test_unpool_puts_values_back_at_the_switches():
+    out, indices = F.max_pool2d_with_indices(X6, kernel_size=2)
+    restored = F.max_unpool2d(out, indices, kernel_size=2)
+    assert restored.shape == X6.shape
+    np.testing.assert_array_equal(restored.ravel()[indices.ravel()], out.ravel())
+    assert np.count_nonzero(restored) == np.count_nonzero(out)
+    np.testing.assert_array_equal(F.max_pool2d(restored, kernel_size=2), out)
+
+
+def test_avg_l2_and_global_pooling_by_hand():
+    x = np.array([[1.0, 2.0], [2.0, 4.0]])[None, None]
+    assert F.avg_pool2d(x, kernel_size=2)[0, 0, 0, 0] == 9 / 4
+    assert F.l2_pool2d(x, kernel_size=2)[0, 0, 0, 0] == 5          # sqrt(1 + 4 + 4 + 16)
+    np.testing.assert_array_equal(F.global_avg_pool2d(X6), [[X6.mean()]])
+    # count_include_pad: zero padding is counted in the average
+    assert F.avg_pool2d(x, kernel_size=2, stride=2, padding=1)[0, 0, 0, 0] == 1 / 4
+
+
+# --------------------------------------------------------------------------- naive vs vectorised
+
+@settings(max_examples=20, deadline=None)
+@given(case=pool2d_cases())
+def test_naive_and_vectorised_max_pool_agree(case):
+    x, kernel, stride, padding = case
+    out, cache = F.max_pool2d_forward(x, kernel_size=kernel, stride=stride, padding=padding)
+    out_n, cache_n = F.max_pool2d_forward_naive(x, kernel_size=kernel, stride=stride, padding=padding)
+    np.testing.assert_array_equal(out, out_n)
+    dout = np.random.default_rng(0).normal(size=out.shape)
+    assert rel_error(F.max_pool2d_backward(dout, cache), F.max_pool2d_backward_naive(dout, cache_n)) < 1e-15
+
+
+# --------------------------------------------------------------------------- gradients
+
+@pytest.mark.parametrize("forward, backward", [
+    (F.max_pool2d_forward, F.max_pool2d_backward), (F.max_pool2d_forward_naive, F.max_pool2d_backward_naive),
+    (F.avg_pool2d_forward, F.avg_pool2d_backward), (F.l2_pool2d_forward, F.l2_pool2d_backward)])
+@pytest.mark.parametrize("hyper", [{"kernel_size": 2}, {"kernel_size": 3, "stride": 2, "padding": 1},
+                                   {"kernel_size": (2, 3), "stride": (1, 2)}])
+def test_pooling_gradients(rng, forward, backward, hyper):
+    # Distinct values far apart (steps of 1/7 >> h) keep every maximum put under finite differences.
+    check_against_numeric(forward, backward, {"x": _distinct(rng, (2, 2, 5, 6))}, kwargs=hyper)
+
+
+def test_global_avg_pool_gradient(rng):
+    check_against_numeric(F.global_avg_pool2d_forward, F.global_avg_pool2d_backward, {"x": rng.normal(size=(2, 3, 4, 5))})
+
+
+# --------------------------------------------------------------------------- torch parity
+
+@pytest.mark.torch
+@settings(max_examples=20, deadline=None)
+@given(case=pool2d_cases())
+def test_max_and_avg_pool_match_torch(case):
+    torch = pytest.importorskip("torch")
+    x, kernel, stride, padding = case
+    hyper = {"kernel_size": kernel, "stride": stride, "padding": padding}
+    check_against_torch(F.max_pool2d_forward, F.max_pool2d_backward, torch.nn.functional.max_pool2d, {"x": x},
+                        kwargs=hyper)
+    check_against_torch(F.avg_pool2d_forward, F.avg_pool2d_backward, torch.nn.functional.avg_pool2d, {"x": x},
+                        kwargs=hyper)
+
+
+@pytest.mark.torch
+@settings(max_examples=20, deadline=None)
+@given(case=pool2d_cases(max_padding=False))
+def test_l2_pool_matches_torch_lp_pool2d(case):
+    torch = pytest.importorskip("torch")
+    x, kernel, stride, _ = case
+    check_against_torch(F.l2_pool2d_forward, F.l2_pool2d_backward,
+                        lambda t, kernel_size, stride: torch.nn.functional.lp_pool2d(t, 2, kernel_size, stride),
+                        {"x": x}, kwargs={"kernel_size": kernel, "stride": stride})
+
+
+@pytest.mark.torch
+@settings(max_examples=20, deadline=None)
+@given(case=pool2d_cases())
+def test_indices_and_unpool_match_torch(case):
+    torch = pytest.importorskip("torch")
+    x, kernel, stride, padding = case
+    out, indices = F.max_pool2d_with_indices(x, kernel_size=kernel, stride=stride, padding=padding)
+    out_t, indices_t = torch.nn.functional.max_pool2d(torch.tensor(x), kernel, stride, padding, return_indices=True)
+    np.testing.assert_array_equal(indices, indices_t.numpy())
+    assert indices.dtype == np.int64
+    # Unpool a fresh tensor through the switches; with overlapping windows torch's write order is
+    # unspecified, so unpool the maxima themselves (equal values wherever two windows share one).
+    restored = F.max_unpool2d(out, indices, kernel_size=kernel, stride=stride, padding=padding, output_size=x.shape)
+    restored_t = torch.nn.functional.max_unpool2d(out_t, indices_t, kernel, stride, padding, output_size=x.shape[2:])
+    assert rel_error(restored, restored_t.numpy()) < TORCH_TOL
+
+
+@pytest.mark.torch
+def test_global_avg_pool_matches_torch(rng):
+    torch = pytest.importorskip("torch")
+    check_against_torch(F.global_avg_pool2d_forward, F.global_avg_pool2d_backward,
+                        lambda t: torch.nn.functional.adaptive_avg_pool2d(t, 1).flatten(1),
+                        {"x": rng.normal(size=(2, 3, 4, 5))})
+
+
+# --------------------------------------------------------------------------- dtypes, no mutation
+
+@pytest.mark.parametrize("forward, backward", [
+    (F.max_pool2d_forward, F.max_pool2d_backward), (F.avg_pool2d_forward, F.avg_pool2d_backward),
+    (F.l2_pool2d_forward, F.l2_pool2d_backward)])
+def test_float32_and_no_mutation(rng, forward, backward):
+    x = _distinct(rng, (2, 3, 6, 6))
+    x32, keep = x.astype(np.float32), x.astype(np.float32)
+    out32, cache = forward(x32, kernel_size=3, stride=2, padding=1)
+    dx32 = backward(np.ones(out32.shape, np.float32), cache)
+    out64, cache = forward(x, kernel_size=3, stride=2, padding=1)
+    dx64 = backward(np.ones(out64.shape), cache)
+    assert out32.dtype == dx32.dtype == np.float32
+    assert rel_error(out32, out64) < FLOAT32_TOL and rel_error(dx32, dx64) < FLOAT32_TOL
+    np.testing.assert_array_equal(x32, keep)
+
+
+# --------------------------------------------------------------------------- bad input
+
+X = np.zeros((1, 2, 4, 4))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: F.max_pool2d_forward(X[0], kernel_size=2), ValueError, r"max_pool2d_forward: x must be 4-D"),
+    (lambda: F.max_pool2d(X, kernel_size=0), ValueError, r"kernel_size must be positive"),
+    (lambda: F.max_pool2d(X, kernel_size=2, stride=0), ValueError, r"stride must be positive"),
+    (lambda: F.max_pool2d(X, kernel_size=2, padding=-1), ValueError, r"padding must be >= 0"),
+    (lambda: F.max_pool2d(X, kernel_size=2, padding=2), ValueError, r"at most half of kernel_size"),
+    (lambda: F.max_pool2d(X, kernel_size=5), ValueError, r"kernel_size=\(5, 5\) is larger than the padded input"),
+    (lambda: F.max_pool2d_forward_naive(X, kernel_size=(2, 2, 2)), TypeError, r"kernel_size must be an int"),
+    (lambda: F.avg_pool2d(X, kernel_size=5), ValueError, r"avg_pool2d_forward: kernel_size"),
+    (lambda: F.l2_pool2d(X[0], kernel_size=2), ValueError, r"l2_pool2d_forward: x must be 4-D"),
+    (lambda: F.global_avg_pool2d(X[0]), ValueError, r"global_avg_pool2d_forward: x must be 4-D"),
+    (lambda: F.max_pool2d_with_indices(X, kernel_size=7), ValueError, r"larger than the padded input"),
+    (lambda: F.max_unpool2d(X, np.zeros((1, 2, 4, 3), int), kernel_size=2), ValueError,
+     r"max_unpool2d: indices must be an integer array of x's shape"),
+    (lambda: F.max_unpool2d(X, np.full(X.shape, 64), kernel_size=2), ValueError, r"indices must lie in \[0, 64\)"),
+])
+def test_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_global_avg_pool_backward_checks_dout():
+    _, cache = F.global_avg_pool2d_forward(X)
+    with pytest.raises(ValueError, match=r"dout must have shape \(1, 2\)"):
+        F.global_avg_pool2d_backward(np.zeros((2, 1)), cache)
