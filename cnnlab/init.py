@@ -71,25 +71,25 @@ def constant(shape: Shape, value: float, *, dtype: type = np.float64) -> np.ndar
 def normal(shape: Shape, *, rng: np.random.Generator, mean: float = 0.0, std: float = 1.0,
            dtype: type = np.float64) -> np.ndarray:
     """Gaussian N(mean, std^2) entries, the notes' "small random numbers" when std is small."""
-    shape = _shape(shape, "normal")
+    shape, rng = _shape(shape, "normal"), _check_rng(rng, "normal")
     if std < 0:
         raise ValueError(f"normal: std={std} must be non-negative")
-    return (mean + std * _check_rng(rng, "normal").standard_normal(shape)).astype(dtype)
+    return (mean + std * rng.standard_normal(shape)).astype(dtype)
 
 
 def uniform(shape: Shape, *, rng: np.random.Generator, low: float = 0.0, high: float = 1.0,
             dtype: type = np.float64) -> np.ndarray:
     """Entries uniform on [low, high)."""
-    shape = _shape(shape, "uniform")
+    shape, rng = _shape(shape, "uniform"), _check_rng(rng, "uniform")
     if not low <= high:
         raise ValueError(f"uniform: low={low} must not exceed high={high}")
-    return _check_rng(rng, "uniform").uniform(low, high, size=shape).astype(dtype)
+    return rng.uniform(low, high, size=shape).astype(dtype)
 
 
 def xavier_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0,
                    dtype: type = np.float64) -> np.ndarray:
     """Glorot uniform on [-a, a], a = gain * sqrt(6 / (fan_in + fan_out)): Var = gain^2 * 2 / (fan_in + fan_out)."""
-    shape = _shape(shape, "xavier_uniform")
+    shape, rng = _shape(shape, "xavier_uniform"), _check_rng(rng, "xavier_uniform")
     bound = gain * math.sqrt(6.0 / sum(fan_in_and_fan_out(shape)))
     return uniform(shape, rng=rng, low=-bound, high=bound, dtype=dtype)
 
@@ -97,7 +97,7 @@ def xavier_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0,
 def xavier_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0,
                   dtype: type = np.float64) -> np.ndarray:
     """Glorot normal, std = gain * sqrt(2 / (fan_in + fan_out))."""
-    shape = _shape(shape, "xavier_normal")
+    shape, rng = _shape(shape, "xavier_normal"), _check_rng(rng, "xavier_normal")
     return normal(shape, rng=rng, std=gain * math.sqrt(2.0 / sum(fan_in_and_fan_out(shape))), dtype=dtype)
 
 
@@ -108,7 +108,7 @@ def he_uniform(shape: Shape, *, rng: np.random.Generator, mode: str = "fan_in", 
     mode: "fan_in" keeps the forward variance, "fan_out" the backward one. a: negative slope of a
     leaky ReLU, giving gain sqrt(2 / (1 + a^2)); torch's default Linear/Conv init is a = sqrt(5).
     """
-    shape = _shape(shape, "he_uniform")
+    shape, rng = _shape(shape, "he_uniform"), _check_rng(rng, "he_uniform")
     bound = math.sqrt(3.0) * math.sqrt(2.0 / (1 + a * a)) / math.sqrt(_fan(shape, mode, "he_uniform"))
     return uniform(shape, rng=rng, low=-bound, high=bound, dtype=dtype)
 
@@ -116,12 +116,12 @@ def he_uniform(shape: Shape, *, rng: np.random.Generator, mode: str = "fan_in", 
 def he_normal(shape: Shape, *, rng: np.random.Generator, mode: str = "fan_in", a: float = 0.0,
               dtype: type = np.float64) -> np.ndarray:
     """He (Kaiming) normal for ReLU, std = sqrt(2 / (1 + a^2) / fan) (torch's kaiming_normal_)."""
-    shape = _shape(shape, "he_normal")
+    shape, rng = _shape(shape, "he_normal"), _check_rng(rng, "he_normal")
     std = math.sqrt(2.0 / (1 + a * a)) / math.sqrt(_fan(shape, mode, "he_normal"))
     return normal(shape, rng=rng, std=std, dtype=dtype)
 
 
 def lecun_normal(shape: Shape, *, rng: np.random.Generator, dtype: type = np.float64) -> np.ndarray:
     """LeCun normal, std = sqrt(1 / fan_in): unit gain, for tanh/SELU-like units."""
-    shape = _shape(shape, "lecun_normal")
+    shape, rng = _shape(shape, "lecun_normal"), _check_rng(rng, "lecun_normal")
     return normal(shape, rng=rng, std=math.sqrt(1.0 / fan_in_and_fan_out(shape)[0]), dtype=dtype)
