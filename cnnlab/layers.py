@@ -98,6 +98,13 @@ class Module:
         for p in self.parameters():
             p.grad[...] = 0.0
 
+    def _accumulate(self, dx: np.ndarray, dw: np.ndarray, db: np.ndarray | None) -> np.ndarray:
+        """Add dw (and db) into weight.grad (and bias.grad); return dx for the layer below."""
+        self.weight.grad += dw
+        if db is not None:
+            self.bias.grad += db
+        return dx
+
     def _cached(self) -> Any:
         cache = getattr(self, "_cache", None)
         if cache is None:
@@ -141,10 +148,7 @@ class Linear(Module):
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         dx, dw, db = linear_backward(dout, self._cached())
-        self.weight.grad += dw
-        if self.bias is not None:
-            self.bias.grad += db
-        return dx
+        return self._accumulate(dx, dw, db)
 
     def __repr__(self) -> str:
         return f"Linear({self.in_features}, {self.out_features}, bias={self.bias is not None})"
@@ -217,10 +221,7 @@ class Conv2d(Module):
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         dx, dw, db = conv2d_backward(dout, self._cached())
-        self.weight.grad += dw
-        if self.bias is not None:
-            self.bias.grad += db
-        return dx
+        return self._accumulate(dx, dw, db)
 
     def __repr__(self) -> str:
         return (f"Conv2d({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -292,9 +293,7 @@ class _BatchNorm(Module):
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         dx, dgamma, dbeta = batchnorm_backward(dout, self._cached())
-        self.weight.grad += dgamma
-        self.bias.grad += dbeta
-        return dx
+        return self._accumulate(dx, dgamma, dbeta)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.num_features})"

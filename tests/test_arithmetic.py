@@ -212,3 +212,20 @@ def test_param_counts_bad_input():
         locally_connected_params(1, 1, 3, 8, 8, stride=2)
     with pytest.raises(TypeError, match="shared_weight_params|conv_params"):
         shared_weight_params(3, 1, None)
+
+
+def test_small_filter_stacks_notes():
+    """Three 3x3 convs see 7x7 with 3 (3^2 C^2) = 27 C^2 weights vs 7^2 C^2 = 49 C^2 for one 7x7;
+    two 3x3 see 5x5 with 18 C^2 vs 25 C^2."""
+    c = 64
+    assert receptive_field([(3, 1)] * 3) == receptive_field([(7, 1)]) == 7
+    assert 3 * conv_params(c, c, 3, bias=False) == 27 * c * c < conv_params(c, c, 7, bias=False) == 49 * c * c
+    assert receptive_field([(3, 1)] * 2) == receptive_field([(5, 1)]) == 5
+    assert 2 * conv_params(c, c, 3, bias=False) == 18 * c * c < conv_params(c, c, 5, bias=False) == 25 * c * c
+
+
+def test_conv_macs_alexnet_conv1_notes():
+    # notes: 11*11*3*96 = 34848 weights, times ((227 - 11)/4 + 1)^2 = 55^2 positions = 105,415,200
+    # (they write "(227 - 11/4) + 1", a misplaced bracket; the product they print is right)
+    assert conv_output_size(227, 11, stride=4) == 55
+    assert conv_macs(3, 96, 11, 55, 55) == 34848 * 55 ** 2 == 105_415_200
