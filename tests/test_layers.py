@@ -2,12 +2,15 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cnnlab.gradcheck import check_gradient
 from cnnlab.layers import (SGD, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss, Dropout, Flatten, Linear,
                            MaxPool2d, MSELoss, Parameter, ReLU, Sequential, Sigmoid, Tanh)
 
 from conftest import GRAD_TOL, TORCH_TOL
+from strategies import conv2d_cases
 
 pytestmark = pytest.mark.torch
 torch = pytest.importorskip("torch")
@@ -65,6 +68,28 @@ def _parity(ours, theirs, x, rng):
 def test_layer_matches_torch_module(make, shape, rng):
     ours, theirs = make(rng)
     _parity(ours, theirs, rng.normal(size=shape), rng)
+
+
+@settings(max_examples=15, deadline=None)
+@given(case=conv2d_cases(), seed=st.integers(0, 2**16))
+def test_conv2d_layer_matches_torch_on_drawn_hyperparameters(case, seed):
+    c_out, c_in_per_group, kh, kw = case["w"].shape
+    hyper = {k: case[k] for k in ("stride", "padding", "dilation", "groups")}
+    c_in, bias = c_in_per_group * case["groups"], case["b"] is not None
+    ours = Conv2d(c_in, c_out, (kh, kw), rng=np.random.default_rng(seed), bias=bias, **hyper)
+    ours.weight.data[...] = case["w"]
+    if bias:
+        ours.bias.data[...] = case["b"]
+    _parity(ours, torch.nn.Conv2d(c_in, c_out, (kh, kw), bias=bias, **hyper), case["x"], np.random.default_rng(seed))
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(1, 6), d_in=st.integers(1, 7), d_out=st.integers(1, 7), bias=st.booleans(),
+       seed=st.integers(0, 2**16))
+def test_linear_layer_matches_torch_on_drawn_shapes(n, d_in, d_out, bias, seed):
+    rng = np.random.default_rng(seed)
+    _parity(Linear(d_in, d_out, rng=rng, bias=bias), torch.nn.Linear(d_in, d_out, bias=bias),
+            rng.normal(size=(n, d_in)), rng)
 
 
 def test_batchnorm_running_stats_and_eval_match_torch(rng):
