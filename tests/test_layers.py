@@ -70,7 +70,7 @@ def test_layer_matches_torch_module(make, shape, rng):
     _parity(ours, theirs, rng.normal(size=shape), rng)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(case=conv2d_cases(), seed=st.integers(0, 2**16))
 def test_conv2d_layer_matches_torch_on_drawn_hyperparameters(case, seed):
     c_out, c_in_per_group, kh, kw = case["w"].shape
