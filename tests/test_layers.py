@@ -311,3 +311,15 @@ def test_train_eval_propagate_through_sequential(rng):
 def test_bad_input(call, exc, match, rng):
     with pytest.raises(exc, match=match):
         call(rng)
+
+
+def test_float32_model_stays_float32(rng):
+    model = Sequential(Conv2d(1, 2, 3, rng=rng, dtype=np.float32), BatchNorm2d(2, dtype=np.float32), ReLU(),
+                       MaxPool2d(2), Flatten(), Linear(2 * 3 * 3, 3, rng=rng, dtype=np.float32))
+    loss_fn, opt = CrossEntropyLoss(), SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=0.1)
+    out = model.forward(rng.normal(size=(4, 1, 8, 8)).astype(np.float32))
+    loss_fn.forward(out, np.array([0, 1, 2, 0]))
+    dx = model.backward(loss_fn.backward())
+    opt.step()
+    assert out.dtype == dx.dtype == np.float32
+    assert all(p.data.dtype == p.grad.dtype == np.float32 for p in model.parameters())
