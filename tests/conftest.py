@@ -2,6 +2,11 @@
 
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# Hypothesis draws the same examples on every run, so a red test is reproducible and CI is stable.
+settings.register_profile("cnnlab", derandomize=True, deadline=None, print_blob=True)
+settings.load_profile("cnnlab")
 
 # Tolerances, in one place (STYLE.md). rel_error as defined in cnnlab.gradcheck.
 GRAD_TOL = 1e-7        # float64 analytic gradient vs centred finite differences
