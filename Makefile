@@ -26,6 +26,16 @@ book: $(SETUP)
 test: $(SETUP)
 	$(BIN)/python -m pytest
 
+# The student release exercises/ is generated from the nbgrader sources in solutions/, never edited.
+release: $(SETUP)
+	$(BIN)/python grading/release.py
+
+# make grade SUBMISSIONS=<folder of <student>/<assignment>/> [TIMEOUT=<seconds per cell>]
+# writes grades.csv, feedback/ and autograded/ (see book/instructors.md).
+grade: $(SETUP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of <student>/<assignment>/>" >&2; exit 2; }
+	$(BIN)/python grading/grade.py "$(SUBMISSIONS)" $(if $(TIMEOUT),--timeout $(TIMEOUT))
+
 bench: $(SETUP)
 	$(BIN)/python benchmarks/bench_functional.py
 

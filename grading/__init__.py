@@ -1,0 +1,1 @@
+"""Instructor-side grading scripts for cnnlab (nbgrader driver, grade export, preprocessors)."""
