@@ -115,6 +115,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from cnnlab.train import (evaluate, fit, get_device, is_main_process, make_optimizer, make_scheduler,
                               seed_everything)
 
+    _factory(args.model)                     # a wrong --model fails before any data is loaded
     for flag in ("epochs", "batch_size"):
         if getattr(args, flag) < (0 if flag == "epochs" else 1):
             raise SystemExit(f"cnnlab train: --{flag.replace('_', '-')} must be positive, got {getattr(args, flag)}")

@@ -1,0 +1,48 @@
+"""Run by test_train_distributed.py under `torchrun --standalone --nproc_per_node 2 ddp_worker.py OUT`.
+
+Each process trains the same float64 model on its shard with per-process batch BATCH; rank 0
+writes the per-epoch losses and the final parameters to OUT (JSON). ``problem()`` and ``model()``
+are imported by the test to train one process on the global batch WORLD * BATCH for comparison.
+"""
+
+import json
+import sys
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+BATCH, EPOCHS, N = 8, 3, 64
+
+
+def problem():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(N, 6, generator=g, dtype=torch.float64)
+    y = (x[:, 0] + x[:, 1] > 0).long() + (x[:, 2] > 1).long()
+    return TensorDataset(x, y)
+
+
+def model():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 3)).double()
+
+
+def train(batch_size):
+    from cnnlab.train import fit, make_optimizer, world_size
+
+    net = model()
+    loader = DataLoader(problem(), batch_size=batch_size, shuffle=False)
+    opt = make_optimizer("sgd", net.parameters(), lr=0.1, weight_decay=0.0)
+    hist = fit(net, loader, epochs=EPOCHS, optimizer=opt, device="cpu", progress=False)
+    return {"losses": hist.train_loss, "params": [p.detach().ravel().tolist() for p in net.parameters()],
+            "world_size": world_size()}
+
+
+if __name__ == "__main__":
+    import os
+
+    result = train(BATCH)
+    result["world_size"] = int(os.environ["WORLD_SIZE"])
+    if int(os.environ["RANK"]) == 0:
+        with open(sys.argv[1], "w") as f:
+            json.dump(result, f)

@@ -1,0 +1,56 @@
+"""The `cnnlab` command line, run as a subprocess (one short epoch)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.torch
+pytest.importorskip("torch")
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def cnnlab(*args, timeout=240):
+    env = {**os.environ, "CNNLAB_DEVICE": "cpu", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "cnnlab.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env, cwd=REPO)
+
+
+def test_help_is_quick_and_torch_free():
+    code = "import sys, cnnlab.cli; cnnlab.cli._parser(); print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
+    proc = cnnlab("--help")
+    assert proc.returncode == 0 and "train" in proc.stdout and "summary" in proc.stdout
+
+
+def test_train_one_epoch_prints_test_accuracy(tmp_path):
+    ckpt = tmp_path / "lenet.pt"
+    proc = cnnlab("train", "--model", "lenet5", "--data", "digits", "--epochs", "1", "--batch-size", "64",
+                  "--seed", "1", "--optimizer", "adam", "--lr", "0.003", "--checkpoint", str(ckpt))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "epoch 1/1" in proc.stderr                                 # the tqdm bar
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last.startswith("test accuracy: ")
+    assert float(last.split()[2]) > 0.5
+    assert ckpt.is_file()
+
+
+def test_summary_and_bad_arguments(capsys):
+    from cnnlab.cli import main
+
+    assert main(["summary", "lenet5"]) == 0
+    out = capsys.readouterr().out
+    assert "Conv2d" in out and "Total params: 61,706" in out
+    with pytest.raises(SystemExit, match="--model 'no_such_net'"):
+        main(["train", "--model", "no_such_net", "--epochs", "1"])
+    with pytest.raises(SystemExit) as err:
+        main(["train", "--data", "imagenet"])
+    assert err.value.code == 2 and "--data" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="offline, use cnnlab.data.load_digits\\(size=28\\)"):
+        main(["train", "--data", "mnist", "--epochs", "1", "--device", "cpu"])
+    with pytest.raises(SystemExit, match="--epochs"):
+        main(["train", "--epochs", "-2", "--device", "cpu"])
