@@ -85,9 +85,11 @@ def test_backward_matches_finite_differences(shape, training, rng):
 
 @pytest.mark.torch
 @settings(max_examples=15, deadline=None)
-@given(n=st.integers(2, 4), c=st.integers(1, 4), spatial=st.sampled_from([(), (3,), (2, 3), (4, 1)]),
+@given(n=st.integers(3, 5), c=st.integers(1, 4), spatial=st.sampled_from([(), (3,), (2, 3), (4, 1)]),
        training=st.booleans(), momentum=st.floats(0.0, 1.0), seed=st.integers(0, 1000))
 def test_matches_torch_batch_norm(n, c, spatial, training, momentum, seed):
+    """At least 3 values per channel: with 2 the normalised pair is always about (-1, 1), dx is of
+    order eps and both libraries return rounding noise there (rel_error up to 5e-10 between them)."""
     torch = pytest.importorskip("torch")
     r = np.random.default_rng(seed)
     x = r.normal(loc=1.0, scale=2.0, size=(n, c, *spatial))
