@@ -8,10 +8,11 @@ H' = (H + 2p - d (kH - 1) - 1) // s + 1.
 Two implementations of conv2d sit side by side:
 - ``conv2d_forward_naive`` / ``conv2d_backward_naive``: the formula above as loops;
 - ``conv2d_forward`` / ``conv2d_backward``: im2col. A strided *view* of the padded input lists,
-  for every output pixel, the C/G * kH * kW numbers its filter sees (a column); one batched matmul
-  per group multiplies all columns by all filters. The backward pass is two more matmuls plus
-  col2im, which adds every column back to the pixels it came from: a loop over the kH * kW kernel
-  offsets, each adding one strided slice (no np.add.at).
+  for every output pixel of every sample, the C/G * kH * kW numbers its filter sees (a column);
+  copied once into a (C/G * kH * kW, N * H' * W') matrix per group, it meets all the filters in one
+  large matmul per group. The backward pass is two more matmuls plus col2im, which adds every
+  column back to the pixels it came from: a loop over the kH * kW kernel offsets, each adding one
+  strided slice (no np.add.at).
 
 The gradient of a convolution w.r.t. its input is a transposed convolution, and that is exactly how
 ``conv_transpose2d_forward`` is computed: it is conv2d's backward-data pass.
@@ -141,52 +142,60 @@ def _offsets(kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair) -> Iterat
 
 
 def _windows(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair) -> np.ndarray:
-    """Read-only strided view (N, C, kH, kW, H', W') of xp: [..., u, v, i, j] = xp[..., u*dH + i*sH, v*dW + j*sW]."""
+    """Read-only strided view (C, kH, kW, N, H', W') of xp (N, C, Hp, Wp):
+    [c, u, v, n, i, j] = xp[n, c, u*dH + i*sH, v*dW + j*sW]. No data is copied."""
     sn, sc, sh, sw = xp.strides
-    shape = xp.shape[:2] + kernel + out_hw
-    strides = (sn, sc, dilation[0] * sh, dilation[1] * sw, stride[0] * sh, stride[1] * sw)
+    shape = (xp.shape[1],) + tuple(kernel) + (xp.shape[0],) + tuple(out_hw)
+    strides = (sc, dilation[0] * sh, dilation[1] * sw, sn, stride[0] * sh, stride[1] * sw)
     return as_strided(xp, shape=shape, strides=strides, writeable=False)
 
 
 def _im2col(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair, groups: int) -> np.ndarray:
-    """Columns (N, G, C/G * kH * kW, H' * W'): one column per output pixel, grouped by channel."""
-    n, c = xp.shape[:2]
-    # The reshape copies the strided view into a contiguous column matrix (the only big copy).
-    return _windows(xp, kernel, stride, dilation, out_hw).reshape(n, groups, -1, out_hw[0] * out_hw[1])
+    """Column matrix (G, C/G * kH * kW, N * H' * W'): column (n, i, j) lists what output pixel (i, j) sees."""
+    # The reshape copies the strided view into one contiguous matrix per group (the only big copy),
+    # so each group's convolution is a single large matmul.
+    return _windows(xp, kernel, stride, dilation, out_hw).reshape(groups, -1, xp.shape[0] * out_hw[0] * out_hw[1])
 
 
 def _col2im(dcols: np.ndarray, padded_shape: tuple, kernel: Pair, stride: Pair, dilation: Pair,
             out_hw: Pair) -> np.ndarray:
-    """Adjoint of _im2col: add every column entry back onto the padded pixel it was read from."""
+    """Adjoint of _im2col: add every column entry back onto the padded pixel it was read from.
+
+    dcols: (G, C/G * kH * kW, N * H' * W'). Returns dxp: padded_shape (N, C, Hp, Wp).
+    """
     n, c = padded_shape[:2]
-    dcols = dcols.reshape(n, c, kernel[0], kernel[1], out_hw[0], out_hw[1])
-    dxp = np.zeros(padded_shape, dtype=dcols.dtype)
+    dcols = dcols.reshape((c,) + tuple(kernel) + (n,) + tuple(out_hw))
+    dxp = np.zeros((c, n) + tuple(padded_shape[2:]), dtype=dcols.dtype)   # channels first, like dcols
     for u, v, region in _offsets(kernel, stride, dilation, out_hw):
-        dxp[region] += dcols[:, :, u, v]
-    return dxp
+        dxp[region] += dcols[:, u, v]                   # one strided slice per kernel offset
+    return dxp.transpose(1, 0, 2, 3)
+
+
+def _channels_first(a: np.ndarray, groups: int) -> np.ndarray:
+    """(N, C, H, W) -> (G, C/G, N * H * W), contiguous: the layout the column matrices use."""
+    return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).reshape(groups, a.shape[1] // groups, -1)
 
 
 def _grouped(w: np.ndarray, groups: int) -> np.ndarray:
-    """Weight (F, C/G, kH, kW) as a stack of per-group matrices (1, G, F/G, C/G * kH * kW)."""
-    return w.reshape(1, groups, w.shape[0] // groups, -1)
+    """Weight (F, C/G, kH, kW) as a stack of per-group matrices (G, F/G, C/G * kH * kW)."""
+    return w.reshape(groups, w.shape[0] // groups, -1)
 
 
-def _gemm_out(w: np.ndarray, cols: np.ndarray, groups: int) -> np.ndarray:
-    """out[n, g] = W_g @ cols[n, g] -> (N, F, H' * W')."""
-    return np.matmul(_grouped(w, groups), cols).reshape(cols.shape[0], w.shape[0], -1)
+def _gemm_out(w: np.ndarray, cols: np.ndarray, groups: int, out_shape: tuple) -> np.ndarray:
+    """out_g = W_g @ cols_g, returned as a contiguous out_shape (N, F, H', W')."""
+    out = np.matmul(_grouped(w, groups), cols)                          # (G, F/G, N * H' * W')
+    n, f = out_shape[:2]
+    return np.ascontiguousarray(out.reshape(f, n, -1).transpose(1, 0, 2)).reshape(out_shape)
 
 
-def _gemm_dw(dout: np.ndarray, cols: np.ndarray, groups: int, w_shape: tuple) -> np.ndarray:
-    """dW_g = sum_n dout[n, g] @ cols[n, g].T -> w_shape."""
-    n = dout.shape[0]
-    dout = dout.reshape(n, groups, -1, cols.shape[-1])
-    return np.matmul(dout, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(w_shape)
+def _gemm_dw(dout_cf: np.ndarray, cols: np.ndarray, w_shape: tuple) -> np.ndarray:
+    """dW_g = dout_g @ cols_g.T, with dout_cf (G, F/G, N * H' * W') -> w_shape."""
+    return np.matmul(dout_cf, cols.transpose(0, 2, 1)).reshape(w_shape)
 
 
-def _gemm_dcols(w: np.ndarray, dout: np.ndarray, groups: int) -> np.ndarray:
-    """dcols[n, g] = W_g.T @ dout[n, g] -> (N, G, C/G * kH * kW, H' * W')."""
-    n = dout.shape[0]
-    return np.matmul(_grouped(w, groups).transpose(0, 1, 3, 2), dout.reshape(n, groups, -1, dout[0, 0].size))
+def _gemm_dcols(w: np.ndarray, dout_cf: np.ndarray, groups: int) -> np.ndarray:
+    """dcols_g = W_g.T @ dout_g -> (G, C/G * kH * kW, N * H' * W')."""
+    return np.matmul(_grouped(w, groups).transpose(0, 2, 1), dout_cf)
 
 
 # ----------------------------------------------------------------------------- conv2d
@@ -217,7 +226,7 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *,
     _check_fits("conv2d_forward", x.shape, kernel, padding, dilation)
     out_hw = tuple(_out_size(n, k, s, p, d) for n, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation))
     cols = _im2col(_pad(x, padding), kernel, stride, dilation, out_hw, groups)
-    out = _gemm_out(w, cols, groups).reshape(x.shape[0], w.shape[0], *out_hw)
+    out = _gemm_out(w, cols, groups, (x.shape[0], w.shape[0]) + out_hw)     # out = W @ cols
     if b is not None:
         out += b[:, None, None]
     return out, Conv2dCache(x.shape, w, cols, b is not None, stride, padding, dilation, groups)
@@ -231,8 +240,9 @@ def conv2d_backward(dout: np.ndarray, cache: Conv2dCache) -> tuple[np.ndarray, n
     """
     x_shape, w, cols, has_bias, stride, padding, dilation, groups = cache
     dout = np.asarray(dout, dtype=w.dtype)
-    dw = _gemm_dw(dout, cols, groups, w.shape)                       # dW = dout @ cols.T
-    dcols = _gemm_dcols(w, dout, groups)                              # dcols = W.T @ dout
+    dout_cf = _channels_first(dout, groups)
+    dw = _gemm_dw(dout_cf, cols, w.shape)                             # dW = dout @ cols.T
+    dcols = _gemm_dcols(w, dout_cf, groups)                           # dcols = W.T @ dout
     padded = x_shape[:2] + tuple(n + 2 * p for n, p in zip(x_shape[2:], padding))
     dxp = _col2im(dcols, padded, w.shape[2:], stride, dilation, dout.shape[2:])
     dx = np.ascontiguousarray(_unpad(dxp, padding, x_shape[2:]))
@@ -348,7 +358,7 @@ def conv_transpose2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None 
         raise ValueError(f"{fn}: output size {out_hw} is not positive (x.shape={x.shape}, padding={padding})")
     c_out = w.shape[1] * groups
     padded = (x.shape[0], c_out) + tuple(n + 2 * p for n, p in zip(out_hw, padding))
-    dcols = _gemm_dcols(w, x, groups)          # w read as a conv2d weight from C_out to C_in channels
+    dcols = _gemm_dcols(w, _channels_first(x, groups), groups)   # w read as a conv2d weight C_out -> C_in
     out = np.ascontiguousarray(_unpad(_col2im(dcols, padded, kernel, stride, dilation, in_hw), padding, out_hw))
     if b is not None:
         out += b[:, None, None]
@@ -365,8 +375,8 @@ def conv_transpose2d_backward(dout: np.ndarray, cache: ConvTranspose2dCache) -> 
     x, w, has_bias, stride, padding, dilation, groups = cache
     dout = np.asarray(dout, dtype=w.dtype)
     cols = _im2col(_pad(dout, padding), w.shape[2:], stride, dilation, x.shape[2:], groups)
-    dx = _gemm_out(w, cols, groups).reshape(x.shape)
-    dw = _gemm_dw(x, cols, groups, w.shape)
+    dx = _gemm_out(w, cols, groups, x.shape)
+    dw = _gemm_dw(_channels_first(x, groups), cols, w.shape)
     db = dout.sum(axis=(0, 2, 3)) if has_bias else None
     return dx, dw, db
 
