@@ -58,40 +58,53 @@ def check_against_torch(forward: Callable[..., Any], backward: Callable[..., Any
     kwargs = dict(kwargs or {})
     torch_kwargs = kwargs if torch_kwargs is None else dict(torch_kwargs)
     names, values = list(inputs), list(inputs.values())
-    if differentiable is None:
-        differentiable = [v is not None and not np.issubdtype(np.asarray(v).dtype, np.integer)
-                          for v in values]
-    if len(differentiable) != len(values):
-        raise ValueError(f"check_against_torch: {len(differentiable)} flags for {len(values)} inputs")
-
-    result = forward(*values, **kwargs)
-    out, cache = result[0], result[1]
-    tensors = [_to_torch(torch, v, bool(d) and v is not None) for v, d in zip(values, differentiable)]
+    flags = _flags(values, differentiable)
+    out, cache = forward(*values, **kwargs)[:2]
+    tensors = [_to_torch(torch, v, flag) for v, flag in zip(values, flags)]
     expected = torch_fn(*tensors, **torch_kwargs)
     errors = {"out": _compare("forward output", out, expected.detach().numpy(), tol)}
     if backward is None:
         return errors
 
     dout = _random_dout(seed, np.shape(out))
-    grads = backward(dout, cache)
-    wanted = [i for i, d in enumerate(differentiable) if d]
-    if len(wanted) == 1 and not isinstance(grads, tuple):
+    grads = _by_input(backward(dout, cache), names, values, flags)
+    leaves = [i for i, grad in enumerate(grads) if grad is not None]
+    torch_grads = torch.autograd.grad(expected, [tensors[i] for i in leaves],
+                                      grad_outputs=torch.tensor(dout), allow_unused=True)
+    for i, reference in zip(leaves, torch_grads):
+        reference = np.zeros(np.shape(values[i])) if reference is None else reference.numpy()
+        errors[f"d{names[i]}"] = _compare(f"gradient of {names[i]}", grads[i], reference, tol)
+    return errors
+
+
+def _flags(values: list[Any], differentiable: Sequence[bool] | None) -> list[bool]:
+    """Which inputs backward returns a gradient for: as given, or every float input that is not None."""
+    if differentiable is None:
+        return [v is not None and not np.issubdtype(np.asarray(v).dtype, np.integer) for v in values]
+    if len(differentiable) != len(values):
+        raise ValueError(f"{len(differentiable)} differentiable flags for {len(values)} inputs")
+    return [bool(d) for d in differentiable]
+
+
+def _by_input(grads: Any, names: list[str], values: list[Any], flags: list[bool]) -> list[Any]:
+    """backward's result spread over the inputs: the gradient of each, None where there is none.
+
+    ``grads`` holds one entry per flagged input (a bare array when there is one); a flagged input
+    that is None must get None, like linear_backward's db when there is no bias.
+    """
+    wanted = [i for i, flag in enumerate(flags) if flag]
+    if not isinstance(grads, tuple):
         grads = (grads,)
     if len(grads) != len(wanted):
         raise AssertionError(f"backward returned {len(grads)} gradients for the "
                              f"{len(wanted)} differentiable inputs {[names[i] for i in wanted]}")
-    leaves = [tensors[i] for i in wanted if tensors[i] is not None]
-    torch_grads = iter(torch.autograd.grad(expected, leaves, grad_outputs=torch.tensor(dout),
-                                           allow_unused=True))
+    spread: list[Any] = [None] * len(values)
     for i, grad in zip(wanted, grads):
-        if values[i] is None:
-            if grad is not None:
-                raise AssertionError(f"gradient of {names[i]}: input is None but backward returned an array")
-            continue
-        reference = next(torch_grads)
-        reference = np.zeros(np.shape(values[i])) if reference is None else reference.numpy()
-        errors[f"d{names[i]}"] = _compare(f"gradient of {names[i]}", grad, reference, tol)
-    return errors
+        if (values[i] is None) != (grad is None):
+            raise AssertionError(f"gradient of {names[i]}: backward returned {type(grad).__name__} "
+                                 f"for an input that is {type(values[i]).__name__}")
+        spread[i] = grad
+    return spread
 
 
 def _random_dout(seed: int, shape: tuple[int, ...]) -> np.ndarray:
@@ -126,21 +139,10 @@ def check_against_numeric(forward: Callable[..., Any], backward: Callable[..., A
     """
     kwargs = dict(kwargs or {})
     names, values = list(inputs), list(inputs.values())
-    if differentiable is None:
-        differentiable = [v is not None and not np.issubdtype(np.asarray(v).dtype, np.integer)
-                          for v in values]
+    flags = _flags(values, differentiable)
     out, cache = forward(*values, **kwargs)[:2]
     dout = _random_dout(seed, np.shape(out))
-    grads = backward(dout, cache)
-    wanted = [i for i, d in enumerate(differentiable) if d]
-    if len(wanted) == 1 and not isinstance(grads, tuple):
-        grads = (grads,)
-    if len(grads) != len(wanted):
-        raise AssertionError(f"backward returned {len(grads)} gradients for the "
-                             f"{len(wanted)} differentiable inputs {[names[i] for i in wanted]}")
-    analytic: list[Any] = [None] * len(values)
-    for i, grad in zip(wanted, grads):
-        analytic[i] = None if values[i] is None else grad
+    analytic = _by_input(backward(dout, cache), names, values, flags)
     # check_gradient calls f(**{name: value}) in the order of ``inputs``; pass them on positionally
     return check_gradient(lambda **named: forward(*named.values(), **kwargs)[0],
                           dict(zip(names, values)), analytic, dout, tol=tol)
