@@ -1,12 +1,12 @@
 """Speed of cnnlab.functional's vectorised conv and pooling against torch on the CPU, in float32.
 
     python benchmarks/bench_functional.py            # or: make bench
-    python benchmarks/bench_functional.py --repeats 20
+    python benchmarks/bench_functional.py --repeats 20 --threads 1
 
 Each row times forward + backward of one op on one shape, ours (numpy) and torch's (autograd),
 interleaved in the same run, and keeps the best of ``--repeats`` runs of each. torch gets as many
-threads as numpy's BLAS uses (read with threadpoolctl), so the two compete on equal terms. The
-course's target: conv2d and max_pool2d within 3x of torch on the first shape of each.
+threads as numpy's BLAS uses (read with threadpoolctl), so the two compete on equal terms
+(``--threads N`` limits both to N). The course's target: conv2d and max_pool2d within 3x of torch on the first shape of each.
 
 Some machines export OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which can pick slower OpenBLAS kernels
 for numpy. The header prints them; to compare, also run
@@ -24,7 +24,7 @@ from typing import Callable
 
 import numpy as np
 import torch
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from cnnlab import functional as F
 
@@ -84,7 +84,11 @@ def _best_pair(ours: Callable[[], None], theirs: Callable[[], None], repeats: in
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10, help="timed runs per row (best is kept)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="limit numpy's BLAS and torch to this many threads (default: BLAS's own count)")
     args = parser.parse_args()
+    if args.threads is not None:
+        threadpool_limits(limits=args.threads, user_api="blas")
 
     blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
     threads = max((p["num_threads"] for p in blas), default=1)

@@ -195,15 +195,29 @@ def _gemm_dw(dout_cf: np.ndarray, cols: np.ndarray, w_shape: tuple) -> np.ndarra
 
 def _gemm_dcols(w: np.ndarray, dout_cf: np.ndarray, groups: int) -> np.ndarray:
     """dcols_g = W_g.T @ dout_g -> (G, C/G * kH * kW, N * H' * W')."""
-    return np.matmul(_grouped(w, groups).transpose(0, 2, 1), dout_cf)
+    w_t = _grouped(w, groups).transpose(0, 2, 1)
+    if w_t.shape[2] == 1:                   # one filter per group (depthwise): an outer product,
+        return w_t * dout_cf                # which broadcasting does far faster than matmul
+    return np.matmul(w_t, dout_cf)
 
 
 # ----------------------------------------------------------------------------- conv2d
 
+class ConvInputsCache(NamedTuple):
+    """A convolution's inputs and hyper-parameters (naive conv2d and conv_transpose2d keep these)."""
+    x: np.ndarray
+    w: np.ndarray
+    has_bias: bool
+    stride: Pair
+    padding: Pair
+    dilation: Pair
+    groups: int
+
+
 class Conv2dCache(NamedTuple):
     x_shape: tuple
     w: np.ndarray
-    cols: np.ndarray          # (N, G, C/G * kH * kW, H' * W')
+    cols: np.ndarray          # (G, C/G * kH * kW, N * H' * W')
     has_bias: bool
     stride: Pair
     padding: Pair
@@ -258,16 +272,6 @@ def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *, stride:
 
 # ----------------------------------------------------------------------------- naive loops
 
-class Conv2dNaiveCache(NamedTuple):
-    x: np.ndarray
-    w: np.ndarray
-    has_bias: bool
-    stride: Pair
-    padding: Pair
-    dilation: Pair
-    groups: int
-
-
 def _window(xp: np.ndarray, n: int, channels: slice, i: int, j: int, kernel: Pair, stride: Pair,
             dilation: Pair) -> tuple:
     """Index of the (C/G, kH, kW) patch of xp that output pixel (i, j) of sample n sees."""
@@ -278,7 +282,7 @@ def _window(xp: np.ndarray, n: int, channels: slice, i: int, j: int, kernel: Pai
 
 def conv2d_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *,
                          stride: int | Pair = 1, padding: int | Pair = 0, dilation: int | Pair = 1,
-                         groups: int = 1) -> tuple[np.ndarray, Conv2dNaiveCache]:
+                         groups: int = 1) -> tuple[np.ndarray, ConvInputsCache]:
     """conv2d_forward as plain loops: for every sample, filter and output pixel, one dot product.
 
     x: (N, C_in, H, W); w: (C_out, C_in/G, kH, kW); b: (C_out,) or None.
@@ -299,10 +303,10 @@ def conv2d_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = No
                 for j in range(w_out):
                     patch = xp[_window(xp, n, channels, i, j, w.shape[2:], stride, dilation)]
                     out[n, f, i, j] = np.sum(patch * w[f]) + (b[f] if b is not None else 0)
-    return out, Conv2dNaiveCache(x, w, b is not None, stride, padding, dilation, groups)
+    return out, ConvInputsCache(x, w, b is not None, stride, padding, dilation, groups)
 
 
-def conv2d_backward_naive(dout: np.ndarray, cache: Conv2dNaiveCache) -> tuple[np.ndarray, np.ndarray,
+def conv2d_backward_naive(dout: np.ndarray, cache: ConvInputsCache) -> tuple[np.ndarray, np.ndarray,
                                                                                np.ndarray | None]:
     """conv2d_backward as loops: each output pixel sends dout * w to its patch and dout * patch to w.
 
@@ -324,19 +328,9 @@ def conv2d_backward_naive(dout: np.ndarray, cache: Conv2dNaiveCache) -> tuple[np
 
 # ----------------------------------------------------------------------------- transposed conv
 
-class ConvTranspose2dCache(NamedTuple):
-    x: np.ndarray
-    w: np.ndarray
-    has_bias: bool
-    stride: Pair
-    padding: Pair
-    dilation: Pair
-    groups: int
-
-
 def conv_transpose2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *,
                              stride: int | Pair = 1, padding: int | Pair = 0, output_padding: int | Pair = 0,
-                             dilation: int | Pair = 1, groups: int = 1) -> tuple[np.ndarray, ConvTranspose2dCache]:
+                             dilation: int | Pair = 1, groups: int = 1) -> tuple[np.ndarray, ConvInputsCache]:
     """Transposed ("fractionally strided") convolution, as torch.nn.functional.conv_transpose2d.
 
     x: (N, C_in, H, W); w: (C_in, C_out/G, kH, kW) (torch's layout); b: (C_out,) or None.
@@ -362,10 +356,10 @@ def conv_transpose2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None 
     out = np.ascontiguousarray(_unpad(_col2im(dcols, padded, kernel, stride, dilation, in_hw), padding, out_hw))
     if b is not None:
         out += b[:, None, None]
-    return out, ConvTranspose2dCache(x, w, b is not None, stride, padding, dilation, groups)
+    return out, ConvInputsCache(x, w, b is not None, stride, padding, dilation, groups)
 
 
-def conv_transpose2d_backward(dout: np.ndarray, cache: ConvTranspose2dCache) -> tuple[np.ndarray, np.ndarray,
+def conv_transpose2d_backward(dout: np.ndarray, cache: ConvInputsCache) -> tuple[np.ndarray, np.ndarray,
                                                                                        np.ndarray | None]:
     """Gradients of conv_transpose2d_forward.
 
