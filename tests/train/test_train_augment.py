@@ -117,3 +117,17 @@ def test_augment_pipeline_and_bad_input():
         random_horizontal_flip([1, 2])
     with pytest.raises(ValueError, match="p must be"):
         random_horizontal_flip(images(), p=2.0)
+
+
+def test_evaluate_with_ten_crop():
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from cnnlab.train import evaluate
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 4 * 4, 5))
+    x, y = images(n=6, h=6, w=6), torch.arange(6) % 5
+    res = evaluate(model, DataLoader(TensorDataset(x, y), batch_size=4), device="cpu", ten_crop=4)
+    probs = ten_crop_predict(model, x, 4)
+    assert res["loss"] == pytest.approx(-probs[torch.arange(6), y].log().mean().item(), rel=1e-6)
+    assert res["accuracy"] == pytest.approx((probs.argmax(1) == y).float().mean().item())
