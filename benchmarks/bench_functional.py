@@ -83,7 +83,7 @@ def _best_pair(ours: Callable[[], None], theirs: Callable[[], None], repeats: in
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=10, help="timed runs per row (best is kept)")
+    parser.add_argument("--repeats", type=int, default=15, help="timed runs per row (best is kept)")
     parser.add_argument("--threads", type=int, default=None,
                         help="limit numpy's BLAS and torch to this many threads (default: BLAS's own count)")
     args = parser.parse_args()
