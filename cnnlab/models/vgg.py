@@ -50,12 +50,14 @@ class VGG(nn.Module):
     """features -> flatten -> FC -> FC -> FC (dropout after the first two).
 
     x: (N, C, input_size, input_size).
-    Returns logits (N, K). There is no adaptive pooling (unlike torchvision): the 224x224 net is the
+    Returns logits (N, K). Linear weights start as N(0, linear_std) (torchvision's 0.01; None keeps
+    torch's default, which trains faster without batch norm on small nets). There is no adaptive pooling (unlike torchvision): the 224x224 net is the
     paper's, and its layers are exactly the rows of the notes' memory/parameter table.
     """
 
     def __init__(self, features: nn.Sequential, *, num_classes: int = 1000, in_channels: int = 3,
-                 input_size: int = 224, hidden: int = 4096, dropout: float = 0.5, name: str = "vgg") -> None:
+                 input_size: int = 224, hidden: int = 4096, dropout: float = 0.5, linear_std: float | None = 0.01,
+                 name: str = "vgg") -> None:
         super().__init__()
         check_factory_args(name, num_classes=num_classes, in_channels=in_channels)
         pools = sum(isinstance(m, nn.MaxPool2d) for m in features)
@@ -75,7 +77,7 @@ class VGG(nn.Module):
             nn.Dropout(p=dropout),
             nn.Linear(hidden, num_classes),
         )
-        init_weights(self, linear_std=0.01)
+        init_weights(self, linear_std=linear_std)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input(self.name, x, in_channels=self.in_channels, size=(self.input_size, self.input_size))
@@ -117,4 +119,4 @@ def small_vgg(*, num_classes: int = 10, in_channels: int = 3, input_size: int = 
     check_factory_args("small_vgg", num_classes=num_classes, in_channels=in_channels)
     features = make_layers(VGG_CFGS["small"], in_channels=in_channels, batch_norm=batch_norm)
     return VGG(features, num_classes=num_classes, in_channels=in_channels, input_size=input_size,
-               hidden=hidden, dropout=dropout, name="small_vgg")
+               hidden=hidden, dropout=dropout, linear_std=None, name="small_vgg")
