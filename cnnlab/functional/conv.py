@@ -181,11 +181,18 @@ def _grouped(w: np.ndarray, groups: int) -> np.ndarray:
     return w.reshape(groups, w.shape[0] // groups, -1)
 
 
-def _gemm_out(w: np.ndarray, cols: np.ndarray, groups: int, out_shape: tuple) -> np.ndarray:
-    """out_g = W_g @ cols_g, returned as a contiguous out_shape (N, F, H', W')."""
+def _gemm_out(w: np.ndarray, cols: np.ndarray, groups: int, out_shape: tuple,
+              b: np.ndarray | None = None) -> np.ndarray:
+    """out_g = W_g @ cols_g (+ b), returned as a contiguous out_shape (N, F, H', W')."""
     out = np.matmul(_grouped(w, groups), cols)                          # (G, F/G, N * H' * W')
     n, f = out_shape[:2]
-    return np.ascontiguousarray(out.reshape(f, n, -1).transpose(1, 0, 2)).reshape(out_shape)
+    by_sample = out.reshape(f, n, -1).transpose(1, 0, 2)                # (N, F, H' * W'), a view
+    result = np.empty(by_sample.shape, dtype=out.dtype)
+    if b is None:
+        np.copyto(result, by_sample)
+    else:
+        np.add(by_sample, b[:, None], out=result)                      # reorder and add the bias in one pass
+    return result.reshape(out_shape)
 
 
 def _gemm_dw(dout_cf: np.ndarray, cols: np.ndarray, w_shape: tuple) -> np.ndarray:
@@ -240,9 +247,7 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *,
     _check_fits("conv2d_forward", x.shape, kernel, padding, dilation)
     out_hw = tuple(_out_size(n, k, s, p, d) for n, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation))
     cols = _im2col(_pad(x, padding), kernel, stride, dilation, out_hw, groups)
-    out = _gemm_out(w, cols, groups, (x.shape[0], w.shape[0]) + out_hw)     # out = W @ cols
-    if b is not None:
-        out += b[:, None, None]
+    out = _gemm_out(w, cols, groups, (x.shape[0], w.shape[0]) + out_hw, b)     # out = W @ cols + b
     return out, Conv2dCache(x.shape, w, cols, b is not None, stride, padding, dilation, groups)
 
 
