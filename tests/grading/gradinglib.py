@@ -75,6 +75,13 @@ def edit(nb, grade_id: str, old: str, new: str):
     return nb
 
 
+def replace_cell(nb, grade_id: str, source: str):
+    """A copy of ``nb`` whose cell ``grade_id`` holds ``source``."""
+    nb = copy.deepcopy(nb)
+    cell(nb, grade_id).source = source
+    return nb
+
+
 def delete_cells(nb, *grade_ids: str):
     nb = copy.deepcopy(nb)
     nb.cells = [c for c in nb.cells if _gid(c) not in grade_ids]

@@ -16,7 +16,7 @@ from gradinglib import (blank_submission, cell, delete_cells, edit, expected_par
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow]
 A = "a1"
-TIMEOUT = 8  # seconds per cell in the tests (nbgrader_config.py uses 60)
+TIMEOUT = 15  # seconds per cell in the tests (nbgrader_config.py uses 60)
 
 
 def _students():
