@@ -42,12 +42,7 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *,
     c, axes = x.shape[1], (0, *range(2, x.ndim))
     shape = [1] * x.ndim
     shape[1] = c                                   # (1, C) or (1, C, 1, 1): broadcasts over x
-    params = {}
-    for name, value in [("gamma", gamma), ("beta", beta), ("running_mean", running_mean), ("running_var", running_var)]:
-        params[name] = _as_float(value, func, name)
-        if params[name].shape != (c,):
-            raise ValueError(f"{func}: {name}.shape={params[name].shape} but x has {c} channels "
-                             f"(x.shape={x.shape}); expected ({c},)")
+    params = _per_channel(x, func, gamma=gamma, beta=beta, running_mean=running_mean, running_var=running_var)
     if training:
         m = x.size // c
         if m < 2:
@@ -63,6 +58,17 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *,
     gamma_b = params["gamma"].reshape(shape)
     out = (gamma_b * x_hat + params["beta"].reshape(shape)).astype(x.dtype, copy=False)
     return out, BatchNormCache(x_hat, gamma_b, inv_std, axes, training), (new_mean, new_var)
+
+
+def _per_channel(x: np.ndarray, func: str, **arrays: np.ndarray) -> dict[str, np.ndarray]:
+    """The per-channel arguments as float arrays, each checked to be (C,) for x's C = x.shape[1]."""
+    c = x.shape[1]
+    params = {name: _as_float(value, func, name) for name, value in arrays.items()}
+    for name, value in params.items():
+        if value.shape != (c,):
+            raise ValueError(f"{func}: {name}.shape={value.shape} but x has {c} channels "
+                             f"(x.shape={x.shape}); expected ({c},)")
+    return params
 
 
 def batchnorm_backward(dout: np.ndarray, cache: BatchNormCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
