@@ -1,0 +1,123 @@
+"""cnnlab/models/autoencoder.py: fully connected (tied or not), denoising, stacked, convolutional."""
+
+import pytest
+
+pytestmark = pytest.mark.torch
+torch = pytest.importorskip("torch")
+
+import torch.nn.functional as F  # noqa: E402
+
+from cnnlab.models import (ConvAutoencoder, DenoisingAutoencoder, FCAutoencoder, StackedAutoencoder,  # noqa: E402
+                           corrupt, pretrain_stacked_encoder, summary)
+from modelcheck import n_params, one_torch_thread  # noqa: E402,F401
+
+
+def _fit(model, x, steps=200, lr=1e-2):
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    for _ in range(steps):
+        loss = F.mse_loss(model(x), x)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return loss.item()
+
+
+def test_shapes_and_parameter_counts():
+    ae = FCAutoencoder(784, (128, 32))
+    tied = FCAutoencoder(784, (128, 32), tied=True)
+    assert ae(torch.rand(3, 784)).shape == (3, 784) and ae.encode(torch.rand(3, 784)).shape == (3, 32)
+    encoder = 784 * 128 + 128 + 128 * 32 + 32
+    assert n_params(ae) == 2 * encoder - 32 + 784 - 128 + 128   # mirrored weights, decoder biases 128 + 784
+    assert n_params(tied) == encoder + 128 + 784                  # tied: the decoder owns only its biases
+
+
+def test_tied_decoder_uses_the_encoder_weight_transposed():
+    torch.manual_seed(0)
+    ae = FCAutoencoder(6, (4,), tied=True, activation="identity", output_activation="identity")
+    w, c = ae.encoder[0].weight, ae.decoder[0].bias
+    with torch.no_grad():
+        c.uniform_()
+    x = torch.randn(5, 6)
+    assert torch.allclose(ae(x), (x @ w.T + ae.encoder[0].bias) @ w + c)
+    ae(x).sum().backward()   # both uses of W contribute to its gradient
+    h = x @ w.T + ae.encoder[0].bias
+    ones = torch.ones(5, 6)
+    assert torch.allclose(w.grad, (ones @ w.T).T @ x + h.T @ ones, atol=1e-5)
+
+
+def test_tied_summary_counts_the_weight_once():
+    s = summary(FCAutoencoder(784, (128, 32), tied=True), (784,))
+    assert s.total_params == sum(r.params for r in s.rows)
+    assert s.total_macs == 2 * (784 * 128 + 128 * 32)
+
+
+def test_linear_autoencoder_learns_a_low_rank_subspace():
+    # Linear layers + squared error: the autoencoder spans the top principal subspace (the notes' PCA remark).
+    torch.manual_seed(0)
+    x = torch.randn(64, 2) @ torch.randn(2, 8)            # rank-2 data
+    ae = FCAutoencoder(8, (2,), activation="identity", output_activation="identity")
+    assert _fit(ae, x, steps=300) < 1e-3 * x.square().mean().item()
+
+
+def test_corrupt_masking_and_gaussian():
+    g = torch.Generator().manual_seed(0)
+    x = torch.ones(100, 100)
+    masked = corrupt(x, noise="masking", noise_level=0.25, generator=g)
+    assert set(masked.unique().tolist()) == {0.0, 1.0} and abs((masked == 0).float().mean() - 0.25) < 0.02
+    noisy = corrupt(x, noise="gaussian", noise_level=0.1, generator=g)
+    assert abs((noisy - x).std() - 0.1) < 0.01
+    assert torch.equal(x, torch.ones(100, 100))          # the input is not modified
+    with pytest.raises(ValueError, match="noise must be one of"):
+        corrupt(x, noise="salt")
+    with pytest.raises(ValueError, match="probability"):
+        DenoisingAutoencoder(10, (4,), noise_level=1.5)
+
+
+def test_denoising_corrupts_only_in_training_mode():
+    dae = DenoisingAutoencoder(20, (8,), noise="masking", noise_level=0.5)
+    x = torch.rand(4, 20)
+    dae.eval()
+    assert torch.equal(dae(x), dae.decode(dae.encode(x)))
+    dae.train()
+    g1, g2 = torch.Generator().manual_seed(1), torch.Generator().manual_seed(1)
+    assert torch.equal(dae(x, generator=g1), dae(x, generator=g2))
+    assert not torch.equal(dae(x), dae.eval()(x))
+
+
+def test_greedy_pretraining_then_fine_tuning():
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(128, 16)
+    encoder, history = pretrain_stacked_encoder(x, [12, 6], epochs=8, batch_size=32, generator=g)
+    assert [m.out_features for m in encoder if isinstance(m, torch.nn.Linear)] == [12, 6]
+    assert len(history) == 2 and all(h[-1] < h[0] for h in history)   # each shallow AE learned
+    deep = StackedAutoencoder(encoder)
+    assert deep.encoder is encoder and deep(x).shape == (128, 16)
+    before = F.mse_loss(deep(x), x).item()
+    assert _fit(deep, x, steps=30, lr=3e-3) < before
+    net = deep.classifier(3)
+    assert net(x).shape == (128, 3) and net[0] is encoder            # pretrained weights initialise it
+    denoising, _ = pretrain_stacked_encoder(x, [8], epochs=1, noise="gaussian", noise_level=0.1, generator=g)
+    assert denoising[0].out_features == 8
+
+
+def test_conv_autoencoder_uses_transposed_convolutions():
+    ae = ConvAutoencoder(in_channels=1, channels=(8, 16))
+    x = torch.rand(2, 1, 28, 28)
+    assert ae.encode(x).shape == (2, 16, 7, 7) and ae(x).shape == x.shape
+    assert sum(isinstance(m, torch.nn.ConvTranspose2d) for m in ae.modules()) == 2
+    s = summary(ae, (1, 28, 28))
+    t = s.rows_of_type("ConvTranspose2d")[0]
+    assert t.output_shape == (1, 8, 14, 14) and t.macs == 16 * 7 * 7 * 8 * 3 * 3
+    assert ConvAutoencoder(in_channels=3, channels=(4, 8, 8))(torch.rand(1, 3, 32, 32)).shape == (1, 3, 32, 32)
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match=r"expected x of shape \(N, 784\)"):
+        FCAutoencoder()(torch.rand(2, 1, 28, 28))
+    with pytest.raises(ValueError, match="hidden_sizes"):
+        FCAutoencoder(784, ())
+    with pytest.raises(ValueError, match="divisible by 4"):
+        ConvAutoencoder()(torch.rand(1, 1, 30, 30))
+    with pytest.raises(ValueError, match="activation must be one of"):
+        FCAutoencoder(4, (2,), activation="softplus")

@@ -1,0 +1,136 @@
+"""cnnlab/models/bridge.py: the numpy reference inside torch models."""
+
+import pytest
+
+pytestmark = pytest.mark.torch
+torch = pytest.importorskip("torch")
+
+import torch.nn.functional as F  # noqa: E402
+from torch import nn  # noqa: E402
+from torch.autograd import gradcheck  # noqa: E402
+
+from cnnlab.models import lenet5  # noqa: E402
+from cnnlab.models.bridge import (AvgPool2dFunction, Conv2dFunction, LinearFunction, MaxPool2dFunction,  # noqa: E402
+                                  NumpyConv2d, NumpyLinear, NumpyMaxPool2d, NumpyReLU, ReLUFunction,
+                                  SigmoidFunction, TanhFunction, numpy_twin)
+from conftest import TORCH_TOL  # noqa: E402
+from modelcheck import one_torch_thread  # noqa: E402,F401
+
+f64 = dict(dtype=torch.float64)
+
+
+def _randn(*shape, away_from_zero=False):
+    x = torch.randn(*shape, **f64)
+    if away_from_zero:  # keep finite differences off the kink of ReLU
+        x = x + 0.2 * torch.sign(x)
+    return x.requires_grad_()
+
+
+def _distinct(*shape):
+    """No ties within a pooling window, and gaps far larger than gradcheck's step."""
+    n = torch.Size(shape).numel()
+    return (torch.randperm(n, generator=torch.Generator().manual_seed(0)).to(torch.float64) / n).reshape(
+        shape).requires_grad_()
+
+
+@pytest.mark.parametrize("stride, padding, dilation, groups, bias", [
+    (1, 0, 1, 1, True), (2, 1, 1, 2, True), (1, 2, 2, 1, False), ((2, 1), (0, 1), 1, 1, True)])
+def test_conv2d_function_gradcheck(stride, padding, dilation, groups, bias):
+    torch.manual_seed(0)
+    x, w = _randn(2, 2, 6, 5), _randn(4, 2 // groups, 3, 3)
+    b = _randn(4) if bias else None
+    assert gradcheck(lambda x, w, b: Conv2dFunction.apply(x, w, b, stride, padding, dilation, groups), (x, w, b))
+    out = Conv2dFunction.apply(x, w, b, stride, padding, dilation, groups)
+    ref = F.conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    assert (out - ref).abs().max() < TORCH_TOL
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_function_gradcheck(bias):
+    torch.manual_seed(0)
+    x, w, b = _randn(3, 5), _randn(4, 5), (_randn(4) if bias else None)
+    assert gradcheck(LinearFunction.apply, (x, w, b))
+
+
+@pytest.mark.parametrize("fn, hyper", [
+    (MaxPool2dFunction, dict(kernel_size=2, stride=2, padding=0)),
+    (MaxPool2dFunction, dict(kernel_size=3, stride=2, padding=1)),
+    (AvgPool2dFunction, dict(kernel_size=2, stride=None, padding=0)),
+    (AvgPool2dFunction, dict(kernel_size=3, stride=2, padding=1)),
+])
+def test_pool_functions_gradcheck(fn, hyper):
+    x = _distinct(1, 2, 6, 6)
+    assert gradcheck(lambda x: fn.apply(x, hyper), (x,))
+
+
+@pytest.mark.parametrize("fn, ref", [(ReLUFunction, torch.relu), (TanhFunction, torch.tanh),
+                                     (SigmoidFunction, torch.sigmoid)])
+def test_activation_functions_gradcheck(fn, ref):
+    torch.manual_seed(0)
+    x = _randn(3, 4, 5, away_from_zero=True)
+    assert gradcheck(fn.apply, (x,))
+    assert (fn.apply(x) - ref(x)).abs().max() < TORCH_TOL
+
+
+@pytest.mark.parametrize("native, bridged", [
+    (nn.Conv2d(3, 4, 3, stride=2, padding=1), NumpyConv2d(3, 4, 3, stride=2, padding=1)),
+    (nn.Linear(6, 2), NumpyLinear(6, 2)),
+    (nn.MaxPool2d(2), NumpyMaxPool2d(2)),
+    (nn.ReLU(), NumpyReLU()),
+])
+def test_modules_match_torch_forward_and_backward(native, bridged):
+    native, bridged = native.double(), bridged.double()
+    bridged.load_state_dict(native.state_dict())
+    x = (_distinct(2, 3, 8, 8) - 0.5) if not isinstance(native, nn.Linear) else _randn(5, 6)
+    x = x.detach().requires_grad_()
+    x2 = x.detach().clone().requires_grad_()
+    y, y2 = native(x), bridged(x2)
+    assert y.shape == y2.shape and (y - y2).abs().max() < TORCH_TOL
+    dout = torch.randn_like(y)
+    y.backward(dout)
+    y2.backward(dout)
+    assert (x.grad - x2.grad).abs().max() < TORCH_TOL
+    for p, p2 in zip(native.parameters(), bridged.parameters()):
+        assert (p.grad - p2.grad).abs().max() < TORCH_TOL
+
+
+def test_float32_stays_float32():
+    layer = NumpyConv2d(1, 2, 3)
+    out = layer(torch.randn(1, 1, 5, 5))
+    assert out.dtype == torch.float32 and out.shape == (1, 2, 3, 3)
+
+
+@pytest.mark.parametrize("variant", ["classic", "modern"])
+def test_numpy_lenet5_trains_like_the_native_one(variant):
+    torch.manual_seed(0)
+    native = lenet5(variant=variant).double()
+    bridged = numpy_twin(native)
+    assert isinstance(bridged.c1, NumpyConv2d) and isinstance(bridged.output, NumpyLinear)
+    assert bridged.state_dict().keys() == native.state_dict().keys()
+    x, y = torch.randn(8, 1, 32, 32, **f64), torch.arange(8) % 10
+    opts = [torch.optim.SGD(m.parameters(), lr=0.1) for m in (native, bridged)]
+    for _ in range(4):
+        losses = []
+        for model, opt in zip((native, bridged), opts):
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        assert abs(losses[0] - losses[1]) < 1e-5
+    for p, p2 in zip(native.parameters(), bridged.parameters()):
+        assert (p - p2).abs().max() < 1e-8
+
+
+def test_numpy_twin_refuses_options_the_numpy_ops_lack():
+    with pytest.raises(ValueError, match="NumpyMaxPool2d: the numpy reference does not support ceil_mode"):
+        numpy_twin(nn.Sequential(nn.MaxPool2d(3, stride=2, ceil_mode=True)))
+    with pytest.raises(ValueError, match="NumpyConv2d: the numpy reference does not support padding='same'"):
+        numpy_twin(nn.Sequential(nn.Conv2d(1, 1, 3, padding="same")))
+
+
+def test_numpy_twin_leaves_the_original_alone():
+    native = lenet5(variant="modern")
+    twin = numpy_twin(native)
+    assert type(native.c1) is nn.Conv2d and twin.c1.weight is not native.c1.weight
+    assert torch.equal(twin.c1.weight, native.c1.weight)
