@@ -142,7 +142,8 @@ def layer_macs(module: nn.Module, x: torch.Tensor, out: torch.Tensor) -> int:
 def summary(model: nn.Module, input_size: Sequence[int], *, batch_size: int = 1, bytes_per_value: int = 4) -> Summary:
     """Run ``model`` once on zeros of shape (batch_size, *input_size) and tabulate every leaf module.
 
-    input_size: one input without the batch dimension, e.g. (3, 224, 224) or (784,). The model is
+    input_size: one input without the batch dimension, e.g. (3, 224, 224) or (784,); a 4-tuple
+    (N, C, H, W) is read as a whole image batch (and overrides ``batch_size``). The model is
     run in eval mode under ``torch.no_grad()`` and its mode restored afterwards. Returns a Summary;
     ``print(summary(...))`` shows the table.
     """
@@ -150,6 +151,8 @@ def summary(model: nn.Module, input_size: Sequence[int], *, batch_size: int = 1,
         input_size = (input_size,)
     if not all(isinstance(s, int) and s > 0 for s in input_size):
         raise ValueError(f"summary: input_size must be positive ints without the batch dimension, got {input_size!r}")
+    if len(input_size) == 4:  # (N, C, H, W): an image batch given with its batch dimension
+        batch_size, input_size = input_size[0], tuple(input_size[1:])
     param = next(model.parameters(), None)
     device = param.device if param is not None else torch.device("cpu")
     dtype = param.dtype if param is not None and param.is_floating_point() else torch.float32

@@ -43,6 +43,7 @@ def test_googlenet_widths_and_parameters():
     assert s["avgpool"].output_shape == (1, 1024, 1, 1)
 
 
+@pytest.mark.slow
 def test_small_googlenet_overfits_one_batch():
     torch.manual_seed(0)
     x, y = torch.randn(4, 1, 8, 8), torch.arange(4)

@@ -136,6 +136,14 @@ def test_bad_options_are_clear_errors():
         M.resnet(20)
 
 
+def test_import_cnnlab_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, cnnlab, cnnlab.functional; assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_factories_are_keyword_only():
     with pytest.raises(TypeError):
         M.lenet5(10)  # type: ignore[misc]

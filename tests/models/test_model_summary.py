@@ -38,6 +38,7 @@ def test_batch_size_scales_activations_and_macs():
     one, four = summary(lenet5(), (1, 32, 32)), summary(lenet5(), (1, 32, 32), batch_size=4)
     assert four.total_activations == 4 * one.total_activations and four.total_macs == 4 * one.total_macs
     assert four.total_params == one.total_params and four.input_shape == (4, 1, 32, 32)
+    assert summary(lenet5(), (4, 1, 32, 32)).total_macs == four.total_macs   # a 4-tuple includes the batch
 
 
 def test_in_place_relu_is_shared_but_out_of_place_is_not():
