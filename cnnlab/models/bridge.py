@@ -11,7 +11,7 @@ numpy. Tensors go through the CPU (numpy); the result comes back on the input's 
 from __future__ import annotations
 
 import copy
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 import torch
@@ -29,7 +29,7 @@ from cnnlab.functional.pooling import (avg_pool2d_backward, avg_pool2d_forward, 
 
 __all__ = ["Conv2dFunction", "LinearFunction", "MaxPool2dFunction", "AvgPool2dFunction", "ReLUFunction",
            "TanhFunction", "SigmoidFunction", "NumpyConv2d", "NumpyLinear", "NumpyMaxPool2d", "NumpyAvgPool2d",
-           "NumpyReLU", "NumpyTanh", "NumpySigmoid", "numpy_twin"]
+           "NumpyReLU", "NumpyTanh", "NumpySigmoid", "numpy_twin", "numpy_op"]
 
 
 def _np(t: Optional[torch.Tensor]) -> Optional[np.ndarray]:
@@ -117,6 +117,37 @@ class SigmoidFunction(_Unary):
     """sigmoid_forward / sigmoid_backward. apply(x)."""
 
     fns = (sigmoid_forward, sigmoid_backward)
+
+
+def numpy_op(forward: Callable, backward: Callable) -> Callable[..., torch.Tensor]:
+    """Turn any pair written the course's way into a differentiable torch function.
+
+    ``out, cache = forward(*arrays, **hyper)`` and ``grads = backward(dout, cache)`` (one gradient,
+    or a tuple in input order, None for inputs without one), e.g. a student's conv2d_forward /
+    conv2d_backward. Returns ``f(*tensors, **hyper) -> tensor``; None tensors pass through as None.
+    ``torch.autograd.gradcheck(f, tensors)`` then checks the student's backward against finite
+    differences of their own forward.
+    """
+
+    class NumpyOp(Function):
+        @staticmethod
+        def forward(ctx, hyper, *tensors):  # type: ignore[override]
+            out, ctx.cache = forward(*(_np(t) for t in tensors), **hyper)
+            return _torch(out, next(t for t in tensors if t is not None))
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, dout):  # type: ignore[override]
+            grads = backward(_np(dout), ctx.cache)
+            grads = grads if isinstance(grads, tuple) else (grads,)
+            return (None, *(_torch(g, dout) for g in grads))
+
+    NumpyOp.__name__ = NumpyOp.__qualname__ = f"NumpyOp[{getattr(forward, '__name__', 'forward')}]"
+
+    def apply(*tensors: Optional[torch.Tensor], **hyper) -> torch.Tensor:
+        return NumpyOp.apply(hyper, *tensors)
+
+    return apply
 
 
 def _unsupported(layer: nn.Module, what: str) -> None:

@@ -21,7 +21,8 @@ class LeNet5(nn.Module):
     layer, the usual form: 61,706 parameters for K=10, C=1). ``variant="modern"``: ReLU and max pooling.
     """
 
-    def __init__(self, *, num_classes: int = 10, in_channels: int = 1, variant: str = "classic", padding: int = 0) -> None:
+    def __init__(self, *, num_classes: int = 10, in_channels: int = 1, variant: str = "classic",
+                 padding: int = 0) -> None:
         super().__init__()
         check_factory_args("lenet5", num_classes=num_classes, in_channels=in_channels)
         if variant not in VARIANTS:

@@ -49,10 +49,10 @@ def make_layers(cfg: Sequence[Union[int, str]], *, in_channels: int = 3, batch_n
 class VGG(nn.Module):
     """features -> flatten -> FC -> FC -> FC (dropout after the first two).
 
-    x: (N, C, input_size, input_size).
-    Returns logits (N, K). Linear weights start as N(0, linear_std) (torchvision's 0.01; None keeps
-    torch's default, which trains faster without batch norm on small nets). There is no adaptive pooling (unlike torchvision): the 224x224 net is the
-    paper's, and its layers are exactly the rows of the notes' memory/parameter table.
+    x: (N, C, input_size, input_size). Returns logits (N, K). Linear weights start as
+    N(0, linear_std) (torchvision's 0.01; None keeps torch's default, which trains faster without
+    batch norm on small nets). There is no adaptive pooling (unlike torchvision): the 224x224 net is
+    the paper's, and its layers are exactly the rows of the notes' memory/parameter table.
     """
 
     def __init__(self, features: nn.Sequential, *, num_classes: int = 1000, in_channels: int = 3,

@@ -10,9 +10,11 @@ from torch import nn  # noqa: E402
 from torch.autograd import gradcheck  # noqa: E402
 
 from cnnlab.models import lenet5  # noqa: E402
+from cnnlab.functional.conv import conv2d_backward_naive, conv2d_forward_naive  # noqa: E402
+from cnnlab.functional.linear import linear_backward, linear_forward  # noqa: E402
 from cnnlab.models.bridge import (AvgPool2dFunction, Conv2dFunction, LinearFunction, MaxPool2dFunction,  # noqa: E402
                                   NumpyConv2d, NumpyLinear, NumpyMaxPool2d, NumpyReLU, ReLUFunction,
-                                  SigmoidFunction, TanhFunction, numpy_twin)
+                                  SigmoidFunction, TanhFunction, numpy_op, numpy_twin)
 from conftest import TORCH_TOL  # noqa: E402
 from modelcheck import one_torch_thread  # noqa: E402,F401
 
@@ -70,6 +72,16 @@ def test_activation_functions_gradcheck(fn, ref):
     x = _randn(3, 4, 5, away_from_zero=True)
     assert gradcheck(fn.apply, (x,))
     assert (fn.apply(x) - ref(x)).abs().max() < TORCH_TOL
+
+
+def test_numpy_op_wraps_any_forward_backward_pair():
+    torch.manual_seed(0)
+    conv = numpy_op(conv2d_forward_naive, conv2d_backward_naive)   # the loops, as a student writes them
+    x, w, b = _randn(1, 2, 5, 4), _randn(3, 2, 3, 3), _randn(3)
+    assert gradcheck(lambda x, w, b: conv(x, w, b, stride=2, padding=1), (x, w, b))
+    assert (conv(x, w, None, padding=1) - F.conv2d(x, w, padding=1)).abs().max() < TORCH_TOL
+    linear = numpy_op(linear_forward, linear_backward)
+    assert gradcheck(lambda x, w: linear(x, w, None), (_randn(2, 3), _randn(4, 3)))
 
 
 @pytest.mark.parametrize("native, bridged", [

@@ -114,7 +114,8 @@ def test_wrong_number_of_input_channels_is_a_clear_error(case):
     wrong = (shape[0] + 1, *shape[1:])
     with torch.device("meta"):
         model = factory(**kwargs).eval()
-        with pytest.raises(ValueError, match=rf"x has {wrong[0]} channels but the model expects in_channels={shape[0]}"):
+        message = rf"x has {wrong[0]} channels but the model expects in_channels={shape[0]}"
+        with pytest.raises(ValueError, match=message):
             model(torch.empty(1, *wrong))
         with pytest.raises(ValueError, match="expected x of shape"):
             model(torch.empty(*shape))  # no batch dimension
