@@ -39,6 +39,8 @@ CELLS = [
     from cnnlab.train import get_device
 
     device = get_device()          # the GPU when there is one
+    if device.type == "cpu":
+        torch.set_num_threads(1)   # these small models train faster on one thread than on two that compete
     torch.manual_seed(0)
     print("device:", device)
     """),
