@@ -52,6 +52,13 @@ def _check_pool(fn: str, x, kernel_size, stride, padding) -> _PoolArgs:
     return _PoolArgs(x, kernel, stride, padding, out_hw)
 
 
+def _pad_with_minus_inf(x: np.ndarray, padding: Pair) -> np.ndarray:
+    """Pad with -inf, which never wins a max (torch's max pooling padding)."""
+    if not any(padding):
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2), constant_values=-np.inf)
+
+
 def _padded_shape(x_shape: tuple, padding: Pair) -> tuple:
     return x_shape[:2] + (x_shape[2] + 2 * padding[0], x_shape[3] + 2 * padding[1])
 
@@ -74,8 +81,7 @@ def max_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | 
     for max_pool2d_backward. Ties send the gradient to the first maximum in row-major window order.
     """
     x, kernel, stride, padding, out_hw = _check_pool("max_pool2d_forward", x, kernel_size, stride, padding)
-    xp = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2), constant_values=-np.inf) \
-        if any(padding) else x
+    xp = _pad_with_minus_inf(x, padding)
     out = arg = None
     for k, (_, _, region) in enumerate(_offsets(kernel, stride, _ONE, out_hw)):
         candidate = xp[region]                      # offset k of every window at once
@@ -121,7 +127,7 @@ def max_pool2d_forward_naive(x: np.ndarray, *, kernel_size: int | Pair, stride: 
     x: (N, C, H, W). Returns out: (N, C, H', W') and a cache for max_pool2d_backward_naive.
     """
     x, kernel, stride, padding, out_hw = _check_pool("max_pool2d_forward_naive", x, kernel_size, stride, padding)
-    xp = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2), constant_values=-np.inf)
+    xp = _pad_with_minus_inf(x, padding)
     out = np.zeros(x.shape[:2] + out_hw, dtype=x.dtype)
     argmax = np.zeros(out.shape + (2,), dtype=np.intp)
     for n, c, i, j in np.ndindex(out.shape):
