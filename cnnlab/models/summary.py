@@ -2,7 +2,9 @@
 
 ``summary(model, (3, 224, 224))`` runs one forward pass on a batch of one (zeros, on the device of
 the model's parameters, so a model built under ``torch.device("meta")`` costs no memory and no
-arithmetic) with a forward hook on every leaf module.
+arithmetic) with a forward hook on every leaf module. Work done by plain tensor operations inside a
+``forward`` (the ``torch.cat`` of an inception module, ResNet's ``out += identity``) belongs to no
+leaf module and is not counted; a module called twice gives two rows.
 """
 
 from __future__ import annotations

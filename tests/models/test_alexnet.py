@@ -46,6 +46,13 @@ def test_notes_fully_connected_parameters(alexnet_summary):
     assert alexnet_summary["features.pool3"].output_shape == (1, 256, 6, 6)
 
 
+def test_notes_neuron_count(alexnet_summary):
+    # "650K neurons, 60 Mln weights": the outputs of the five convolutions and three FC layers
+    neurons = sum(r.activations for r in alexnet_summary.rows_of_type("Conv2d", "Linear"))
+    assert neurons == 290_400 + 186_624 + 64_896 + 64_896 + 43_264 + 4096 + 4096 + 1000 == 659_272
+    assert round(neurons, -4) == 660_000     # the paper and the notes round down to 650K
+
+
 def test_lrn_layers_sit_after_the_first_two_pools():
     with torch.device("meta"):
         names = [name for name, _ in alexnet(lrn=True).features.named_children()]
