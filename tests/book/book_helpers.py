@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import jupytext
-import nbformat
-
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
 REPO_URL = "https://github.com/cnnlab/cnnlab"
@@ -35,6 +32,9 @@ def cells(nb) -> list[tuple[str, str, tuple[str, ...]]]:
 
 def read_cells(path: Path) -> list[tuple[str, str, tuple[str, ...]]]:
     """Cells of a .md (through jupytext) or an .ipynb."""
+    import jupytext      # imported here so that collecting the tests never needs the book's tools
+    import nbformat
+
     if path.suffix == ".md":
         return cells(jupytext.read(path))
     return cells(nbformat.read(path, as_version=4))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-import nbformat
 import pytest
 
 from book_helpers import ROOT, SYNC_HINT, first_difference, myst_chapters, read_cells
@@ -31,6 +30,9 @@ def test_paired_notebook_is_up_to_date(md):
 
 @pytest.mark.parametrize("md", CHAPTERS, ids=[p.stem for p in CHAPTERS])
 def test_paired_notebook_has_no_outputs_and_a_python_kernel(md):
+    nbformat = pytest.importorskip("nbformat")
+    if not md.with_suffix(".ipynb").exists():
+        pytest.skip(f"{md.stem}.ipynb is missing (test_paired_notebook_is_up_to_date reports it)")
     nb = nbformat.read(md.with_suffix(".ipynb"), as_version=4)
     with_outputs = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
     assert not with_outputs, f"{md.stem}.ipynb is committed with outputs in cells {with_outputs}"
