@@ -177,14 +177,16 @@ def edge_filter_example() -> np.ndarray:
 # The notes show only four windows of their 7x7 matrix; the entries those windows reveal are here,
 # the rest are NaN (unknown).
 _U = np.nan
-STRIDE2_M = np.array([[2, 6, 3, 7, 4, _U, _U],
-                      [3, 6, 4, 8, 2, _U, _U],
-                      [7, 9, 8, 3, 1, _U, _U],
-                      [4, 8, 3, _U, _U, _U, _U],
-                      [6, 7, 8, _U, _U, _U, _U],
-                      [2, 4, 9, _U, _U, _U, _U],
-                      [9, 3, 7, _U, _U, _U, _U]], dtype=np.float64)
-STRIDE2_F = np.array([[3, 1, -1], [4, 0, 0], [4, 2, 3]], dtype=np.float64)
+# The notes list each window's products column by column (as in the 6x6 example, where the filter's
+# column of 1s comes first), so the entries below are the slides' numbers read that way.
+STRIDE2_M = np.array([[2, 3, 7, 4, 6, 2, 9],
+                      [6, 6, 9, 8, 7, 4, 3],
+                      [3, 4, 8, 3, 8, 9, 7],
+                      [7, 8, 3, _U, _U, _U, _U],
+                      [4, 2, 1, _U, _U, _U, _U],
+                      [_U, _U, _U, _U, _U, _U, _U],
+                      [_U, _U, _U, _U, _U, _U, _U]], dtype=np.float64)
+STRIDE2_F = np.array([[3, 4, 4], [1, 0, 2], [-1, 0, 3]], dtype=np.float64)
 
 
 def stride2_example() -> np.ndarray:

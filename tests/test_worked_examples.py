@@ -209,8 +209,9 @@ def test_edge_filter_6x6_stride_1():
 def test_stride_2_on_7x7_gives_3x3():
     out = worked.stride2_example()
     assert out.shape == (3, 3)
-    # the four windows the notes write out: (rows 0-2, cols 0-2), (2-4, 0-2), (4-6, 0-2), (0-2, 2-4)
-    assert (out[0, 0], out[1, 0], out[2, 0], out[0, 1]) == (91, 100, 88, 69)
+    # the four windows the notes write out (their products listed column by column):
+    # (rows 0-2, cols 0-2), (0-2, 2-4), (0-2, 4-6), (2-4, 0-2)
+    assert (out[0, 0], out[0, 1], out[0, 2], out[1, 0]) == (91, 100, 88, 69)
     assert 2 * 3 + 6 * 1 + 3 * -1 + 3 * 4 + 6 * 0 + 4 * 0 + 7 * 4 + 9 * 2 + 8 * 3 == 91
     assert np.isnan(out).sum() == 5
 
