@@ -32,14 +32,16 @@ __all__ = ["Conv2dFunction", "LinearFunction", "MaxPool2dFunction", "AvgPool2dFu
            "NumpyReLU", "NumpyTanh", "NumpySigmoid", "numpy_twin", "numpy_op"]
 
 
+# Both conversions copy: a numpy cache must not share memory with a tensor that torch code may later
+# change in place (``out += identity``, an optimiser step), or the backward would silently go wrong.
 def _np(t: Optional[torch.Tensor]) -> Optional[np.ndarray]:
-    return None if t is None else t.detach().cpu().numpy()
+    return None if t is None else t.detach().cpu().numpy().copy()
 
 
 def _torch(a: Optional[np.ndarray], like: torch.Tensor) -> Optional[torch.Tensor]:
     if a is None:
         return None
-    return torch.from_numpy(np.ascontiguousarray(a)).to(device=like.device, dtype=like.dtype)
+    return torch.tensor(np.asarray(a), device=like.device, dtype=like.dtype)
 
 
 class Conv2dFunction(Function):

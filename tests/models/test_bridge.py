@@ -106,6 +106,18 @@ def test_modules_match_torch_forward_and_backward(native, bridged):
         assert (p.grad - p2.grad).abs().max() < TORCH_TOL
 
 
+def test_in_place_changes_after_forward_do_not_corrupt_the_backward():
+    x = _randn(2, 3, away_from_zero=True)
+    y = TanhFunction.apply(x)
+    expected = 1 - torch.tanh(x.detach()) ** 2
+    z = y * 1.0
+    with torch.no_grad():
+        x.mul_(-1.0)   # the input changes after the forward...
+        y.add_(5.0)    # ...and so does the output (the numpy cache must hold copies)
+    z.sum().backward()
+    assert torch.allclose(x.grad, expected)
+
+
 def test_float32_stays_float32():
     layer = NumpyConv2d(1, 2, 3)
     out = layer(torch.randn(1, 1, 5, 5))
