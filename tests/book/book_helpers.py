@@ -50,4 +50,4 @@ def first_difference(a: list, b: list) -> str:
     return "identical"
 
 
-SYNC_HINT = "regenerate it with: .venv/bin/jupytext --to ipynb {md}   (then commit the .ipynb)"
+SYNC_HINT = "regenerate it with: .venv/bin/jupytext --update --to ipynb {md}   (then commit the .ipynb)"
