@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--device", default=None, help="cuda, mps or cpu (default: $CNNLAB_DEVICE or the best found)")
     t.add_argument("--amp", action="store_true", help="mixed precision (CUDA only; ignored elsewhere)")
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--threads", type=int, default=None,
+                   help="torch CPU threads (1 is fastest for small models on a busy machine)")
     t.add_argument("--checkpoint", default=None, help="write a checkpoint here after every epoch")
     t.add_argument("--resume", default=None, help="continue from this checkpoint")
     t.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -123,6 +125,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         device = get_device(args.device)
     except ValueError as err:
         raise SystemExit(f"cnnlab train: --device: {err}") from None
+    if args.threads is not None:
+        if args.threads < 1:
+            raise SystemExit(f"cnnlab train: --threads must be positive, got {args.threads}")
+        torch.set_num_threads(args.threads)
     seed_everything(args.seed)
     split = _load_data(args)
     train_loader, test_loader = split.loaders(args.batch_size, seed=args.seed)

@@ -27,16 +27,24 @@ def test_help_is_quick_and_torch_free():
     assert proc.returncode == 0 and "train" in proc.stdout and "summary" in proc.stdout
 
 
-def test_train_one_epoch_prints_test_accuracy(tmp_path):
+def test_train_one_epoch_prints_test_accuracy(tmp_path, capsys):
     ckpt = tmp_path / "lenet.pt"
     proc = cnnlab("train", "--model", "lenet5", "--data", "digits", "--epochs", "1", "--batch-size", "64",
-                  "--seed", "1", "--optimizer", "adam", "--lr", "0.003", "--checkpoint", str(ckpt))
+                  "--seed", "1", "--threads", "1", "--optimizer", "adam", "--lr", "0.003", "--checkpoint", str(ckpt))
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "epoch 1/1" in proc.stderr                                 # the tqdm bar
     last = proc.stdout.strip().splitlines()[-1]
     assert last.startswith("test accuracy: ")
     assert float(last.split()[2]) > 0.5
     assert ckpt.is_file()
+    # Resume in-process for one more epoch: epoch 1 comes from the checkpoint's history.
+    from cnnlab.cli import main
+
+    assert main(["train", "--epochs", "2", "--batch-size", "64", "--seed", "1", "--optimizer", "adam",
+                 "--lr", "0.003", "--resume", str(ckpt), "--no-progress", "--device", "cpu"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    epoch1 = next(line for line in proc.stdout.splitlines() if line.startswith("epoch 1:"))
+    assert epoch1 in lines and any(line.startswith("epoch 2:") for line in lines)
 
 
 def test_summary_and_bad_arguments(capsys):
