@@ -191,7 +191,8 @@ class GoogLeNet(nn.Module):
 def googlenet(*, num_classes: int = 1000, in_channels: int = 3, aux_logits: bool = False,
               batch_norm: bool = False, dropout: float = 0.4) -> GoogLeNet:
     """GoogLeNet (Inception v1) for 224x224 inputs, the paper's widths and 5x5 convolutions
-    (6,998,552 parameters without the auxiliary classifiers, no batch norm)."""
+    (6,998,552 parameters without the auxiliary classifiers, no batch norm). Like torchvision it
+    leaves out the paper's two local response normalisations; ``batch_norm=True`` adds batch norm."""
     return GoogLeNet(num_classes=num_classes, in_channels=in_channels, aux_logits=aux_logits,
                      batch_norm=batch_norm, dropout=dropout)
 
