@@ -15,8 +15,7 @@ from cnnlab.functional.linear import linear_backward, linear_forward  # noqa: E4
 from cnnlab.models.bridge import (AvgPool2dFunction, Conv2dFunction, LinearFunction, MaxPool2dFunction,  # noqa: E402
                                   NumpyConv2d, NumpyLinear, NumpyMaxPool2d, NumpyReLU, ReLUFunction,
                                   SigmoidFunction, TanhFunction, numpy_op, numpy_twin)
-from conftest import TORCH_TOL  # noqa: E402
-from modelcheck import one_torch_thread  # noqa: E402,F401
+from modelcheck import TORCH_TOL, one_torch_thread  # noqa: E402,F401
 
 f64 = dict(dtype=torch.float64)
 
