@@ -24,12 +24,14 @@ from cnnlab.functional.activations import (relu_backward, relu_forward, sigmoid_
                                            tanh_backward, tanh_forward)
 from cnnlab.functional.conv import conv2d_backward, conv2d_forward
 from cnnlab.functional.linear import linear_backward, linear_forward
+from cnnlab.functional.norm import batchnorm_backward, batchnorm_forward
 from cnnlab.functional.pooling import (avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward,
                                        max_pool2d_forward)
 
 __all__ = ["Conv2dFunction", "LinearFunction", "MaxPool2dFunction", "AvgPool2dFunction", "ReLUFunction",
-           "TanhFunction", "SigmoidFunction", "NumpyConv2d", "NumpyLinear", "NumpyMaxPool2d", "NumpyAvgPool2d",
-           "NumpyReLU", "NumpyTanh", "NumpySigmoid", "numpy_twin", "numpy_op"]
+           "TanhFunction", "SigmoidFunction", "BatchNormFunction", "NumpyConv2d", "NumpyLinear", "NumpyMaxPool2d", "NumpyAvgPool2d",
+           "NumpyReLU", "NumpyTanh", "NumpySigmoid", "NumpyBatchNorm1d", "NumpyBatchNorm2d", "numpy_twin",
+           "numpy_op"]
 
 
 # Both conversions copy: a numpy cache must not share memory with a tensor that torch code may later
@@ -73,6 +75,31 @@ class LinearFunction(Function):
     def backward(ctx, dout):  # type: ignore[override]
         dx, dw, db = linear_backward(_np(dout), ctx.cache)
         return _torch(dx, dout), _torch(dw, dout), _torch(db, dout)
+
+
+class BatchNormFunction(Function):
+    """batchnorm_forward / batchnorm_backward.
+
+    apply(x, weight, bias, running_mean, running_var, training, momentum, eps). In training mode the
+    new running statistics are written into the ``running_mean`` and ``running_var`` buffers, as
+    torch's batch_norm does; gradients flow to x, weight and bias.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):  # type: ignore[override]
+        out, ctx.cache, (mean, var) = batchnorm_forward(
+            _np(x), _np(weight), _np(bias), running_mean=_np(running_mean), running_var=_np(running_var),
+            training=training, momentum=momentum, eps=eps)
+        if training:
+            running_mean.copy_(torch.from_numpy(np.asarray(mean)))
+            running_var.copy_(torch.from_numpy(np.asarray(var)))
+        return _torch(out, x)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, dout):  # type: ignore[override]
+        dx, dgamma, dbeta = batchnorm_backward(_np(dout), ctx.cache)
+        return _torch(dx, dout), _torch(dgamma, dout), _torch(dbeta, dout), None, None, None, None, None
 
 
 class _Unary(Function):
@@ -234,14 +261,36 @@ class NumpySigmoid(_NumpyActivation, nn.Sigmoid):
     fn = SigmoidFunction
 
 
+class _NumpyBatchNorm:
+    def check(self) -> None:
+        """Raise ValueError for options the numpy op lacks."""
+        if not (self.affine and self.track_running_stats) or self.momentum is None:
+            _unsupported(self, "affine=False, track_running_stats=False or momentum=None")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            self.num_batches_tracked.add_(1)
+        return BatchNormFunction.apply(x, self.weight, self.bias, self.running_mean, self.running_var,
+                                       self.training, self.momentum, self.eps)
+
+
+class NumpyBatchNorm1d(_NumpyBatchNorm, nn.BatchNorm1d):
+    """nn.BatchNorm1d computed by cnnlab.functional.norm (affine, with running statistics)."""
+
+
+class NumpyBatchNorm2d(_NumpyBatchNorm, nn.BatchNorm2d):
+    """nn.BatchNorm2d computed by cnnlab.functional.norm (affine, with running statistics)."""
+
+
 TWINS: dict[type, type] = {nn.Conv2d: NumpyConv2d, nn.Linear: NumpyLinear, nn.MaxPool2d: NumpyMaxPool2d,
                            nn.AvgPool2d: NumpyAvgPool2d, nn.ReLU: NumpyReLU, nn.Tanh: NumpyTanh,
-                           nn.Sigmoid: NumpySigmoid}
+                           nn.Sigmoid: NumpySigmoid, nn.BatchNorm1d: NumpyBatchNorm1d,
+                           nn.BatchNorm2d: NumpyBatchNorm2d}
 
 
 def numpy_twin(model: nn.Module) -> nn.Module:
-    """A deep copy of ``model`` whose Conv2d, Linear, MaxPool2d, AvgPool2d, ReLU, Tanh and Sigmoid
-    layers run on the numpy reference (same weights, same state_dict keys); other layers stay torch.
+    """A deep copy of ``model`` whose Conv2d, Linear, MaxPool2d, AvgPool2d, ReLU, Tanh, Sigmoid and
+    BatchNorm1d/2d layers run on the numpy reference (same weights, same state_dict keys); other layers stay torch.
 
     Raises ValueError if a layer uses an option the numpy ops lack (e.g. ceil_mode=True).
     """

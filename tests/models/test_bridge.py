@@ -9,11 +9,12 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.autograd import gradcheck  # noqa: E402
 
-from cnnlab.models import lenet5  # noqa: E402
+from cnnlab.models import lenet5, small_resnet18  # noqa: E402
 from cnnlab.functional.conv import conv2d_backward_naive, conv2d_forward_naive  # noqa: E402
 from cnnlab.functional.linear import linear_backward, linear_forward  # noqa: E402
-from cnnlab.models.bridge import (AvgPool2dFunction, Conv2dFunction, LinearFunction, MaxPool2dFunction,  # noqa: E402
-                                  NumpyConv2d, NumpyLinear, NumpyMaxPool2d, NumpyReLU, ReLUFunction,
+from cnnlab.models.bridge import (AvgPool2dFunction, BatchNormFunction, Conv2dFunction, LinearFunction, MaxPool2dFunction,  # noqa: E402
+                                  NumpyBatchNorm2d, NumpyConv2d, NumpyLinear, NumpyMaxPool2d, NumpyReLU,
+                                  ReLUFunction,
                                   SigmoidFunction, TanhFunction, numpy_op, numpy_twin)
 from modelcheck import TORCH_TOL, one_torch_thread  # noqa: E402,F401
 
@@ -71,6 +72,41 @@ def test_activation_functions_gradcheck(fn, ref):
     x = _randn(3, 4, 5, away_from_zero=True)
     assert gradcheck(fn.apply, (x,))
     assert (fn.apply(x) - ref(x)).abs().max() < TORCH_TOL
+
+
+@pytest.mark.parametrize("shape", [(4, 3, 2, 2), (5, 3)])
+def test_batchnorm_function_gradcheck_and_running_statistics(shape):
+    torch.manual_seed(0)
+    x, gamma, beta = _randn(*shape), (torch.rand(3, **f64) + 0.5).requires_grad_(), _randn(3)
+    stats = lambda: (torch.zeros(3, **f64), torch.ones(3, **f64))  # noqa: E731
+    assert gradcheck(lambda x, g, b: BatchNormFunction.apply(x, g, b, *stats(), True, 0.1, 1e-5), (x, gamma, beta))
+    (mean, var), (ref_mean, ref_var) = stats(), stats()
+    out = BatchNormFunction.apply(x, gamma, beta, mean, var, True, 0.1, 1e-5)
+    ref = F.batch_norm(x, ref_mean, ref_var, gamma, beta, training=True, momentum=0.1, eps=1e-5)
+    assert (out - ref).abs().max() < TORCH_TOL
+    assert (mean - ref_mean).abs().max() < TORCH_TOL and (var - ref_var).abs().max() < TORCH_TOL
+
+
+def test_numpy_resnet_trains_like_the_native_one():
+    torch.manual_seed(0)
+    native = small_resnet18(in_channels=1, width=4, num_classes=3).double()
+    bridged = numpy_twin(native)
+    assert isinstance(bridged.layer1[0].bn1, NumpyBatchNorm2d) and isinstance(bridged.conv1, NumpyConv2d)
+    x, y = torch.randn(4, 1, 8, 8, **f64), torch.arange(4) % 3
+    opts = [torch.optim.SGD(m.parameters(), lr=0.1) for m in (native, bridged)]
+    for _ in range(2):
+        losses = []
+        for model, opt in zip((native, bridged), opts):
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        assert abs(losses[0] - losses[1]) < 1e-10
+    for (name, a), b in zip(native.state_dict().items(), bridged.state_dict().values()):
+        assert (a.double() - b.double()).abs().max() < 1e-9, name   # weights and running statistics
+    native.eval(), bridged.eval()
+    assert (native(x) - bridged(x)).abs().max() < 1e-9
 
 
 def test_numpy_op_wraps_any_forward_backward_pair():
@@ -150,6 +186,8 @@ def test_numpy_twin_refuses_options_the_numpy_ops_lack():
         numpy_twin(nn.Sequential(nn.MaxPool2d(3, stride=2, ceil_mode=True)))
     with pytest.raises(ValueError, match="NumpyConv2d: the numpy reference does not support padding='same'"):
         numpy_twin(nn.Sequential(nn.Conv2d(1, 1, 3, padding="same")))
+    with pytest.raises(ValueError, match="NumpyBatchNorm2d: the numpy reference does not support affine=False"):
+        numpy_twin(nn.Sequential(nn.BatchNorm2d(3, affine=False)))
 
 
 def test_numpy_twin_leaves_the_original_alone():
