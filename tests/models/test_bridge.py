@@ -74,6 +74,20 @@ def test_activation_functions_gradcheck(fn, ref):
     assert (fn.apply(x) - ref(x)).abs().max() < TORCH_TOL
 
 
+def _sgd_side_by_side(native, bridged, x, y, *, steps, lr=0.1):
+    """Train both models on (x, y) with plain SGD; yield the pair of losses at every step."""
+    opts = [torch.optim.SGD(m.parameters(), lr=lr) for m in (native, bridged)]
+    for _ in range(steps):
+        losses = []
+        for model, opt in zip((native, bridged), opts):
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        yield tuple(losses)
+
+
 @pytest.mark.parametrize("shape", [(4, 3, 2, 2), (5, 3)])
 def test_batchnorm_function_gradcheck_and_running_statistics(shape):
     torch.manual_seed(0)
@@ -93,16 +107,8 @@ def test_numpy_resnet_trains_like_the_native_one():
     bridged = numpy_twin(native)
     assert isinstance(bridged.layer1[0].bn1, NumpyBatchNorm2d) and isinstance(bridged.conv1, NumpyConv2d)
     x, y = torch.randn(4, 1, 8, 8, **f64), torch.arange(4) % 3
-    opts = [torch.optim.SGD(m.parameters(), lr=0.1) for m in (native, bridged)]
-    for _ in range(2):
-        losses = []
-        for model, opt in zip((native, bridged), opts):
-            loss = F.cross_entropy(model(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
-        assert abs(losses[0] - losses[1]) < 1e-10
+    for loss, loss2 in _sgd_side_by_side(native, bridged, x, y, steps=2):
+        assert abs(loss - loss2) < 1e-10
     for (name, a), b in zip(native.state_dict().items(), bridged.state_dict().values()):
         assert (a.double() - b.double()).abs().max() < 1e-9, name   # weights and running statistics
     native.eval(), bridged.eval()
@@ -167,16 +173,8 @@ def test_numpy_lenet5_trains_like_the_native_one(variant):
     assert isinstance(bridged.c1, NumpyConv2d) and isinstance(bridged.output, NumpyLinear)
     assert bridged.state_dict().keys() == native.state_dict().keys()
     x, y = torch.randn(4, 1, 32, 32, **f64), torch.arange(4)
-    opts = [torch.optim.SGD(m.parameters(), lr=0.1) for m in (native, bridged)]
-    for _ in range(3):
-        losses = []
-        for model, opt in zip((native, bridged), opts):
-            loss = F.cross_entropy(model(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
-        assert abs(losses[0] - losses[1]) < 1e-5
+    for loss, loss2 in _sgd_side_by_side(native, bridged, x, y, steps=3):
+        assert abs(loss - loss2) < 1e-5
     for p, p2 in zip(native.parameters(), bridged.parameters()):
         assert (p - p2).abs().max() < 1e-8
 
