@@ -4,8 +4,9 @@ Each Function's forward converts its tensors to numpy, calls ``<op>_forward`` an
 its backward calls ``<op>_backward`` on that cache. So a student's numpy layers can sit inside a
 torch model, be checked with ``torch.autograd.gradcheck`` (float64), and be trained by a torch
 optimiser. ``NumpyConv2d`` and friends subclass the torch layers (same parameters, same
-``state_dict``), and ``numpy_twin(model)`` returns a copy of a model whose supported layers run on
-numpy. Tensors go through the CPU (numpy); the result comes back on the input's device and dtype.
+``state_dict``), ``numpy_twin(model)`` returns a copy of a model whose supported layers run on
+numpy, and ``numpy_op(forward, backward)`` wraps any other pair (a student's own). Tensors go
+through the CPU (numpy); the result comes back on the input's device and dtype.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from cnnlab.functional.pooling import (avg_pool2d_backward, avg_pool2d_forward, 
                                        max_pool2d_forward)
 
 __all__ = ["Conv2dFunction", "LinearFunction", "MaxPool2dFunction", "AvgPool2dFunction", "ReLUFunction",
-           "TanhFunction", "SigmoidFunction", "BatchNormFunction", "NumpyConv2d", "NumpyLinear", "NumpyMaxPool2d", "NumpyAvgPool2d",
-           "NumpyReLU", "NumpyTanh", "NumpySigmoid", "NumpyBatchNorm1d", "NumpyBatchNorm2d", "numpy_twin",
-           "numpy_op"]
+           "TanhFunction", "SigmoidFunction", "BatchNormFunction", "NumpyConv2d", "NumpyLinear", "NumpyMaxPool2d",
+           "NumpyAvgPool2d", "NumpyReLU", "NumpyTanh", "NumpySigmoid", "NumpyBatchNorm1d", "NumpyBatchNorm2d",
+           "numpy_twin", "numpy_op"]
 
 
 # Both conversions copy: a numpy cache must not share memory with a tensor that torch code may later
@@ -52,7 +53,7 @@ class Conv2dFunction(Function):
     @staticmethod
     def forward(ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[override]
         out, ctx.cache = conv2d_forward(_np(x), _np(weight), _np(bias), stride=stride, padding=padding,
-                                          dilation=dilation, groups=groups)
+                                        dilation=dilation, groups=groups)
         return _torch(out, x)
 
     @staticmethod
