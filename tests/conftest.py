@@ -1,4 +1,4 @@
-"""Shared fixtures and the one place tolerances live."""
+"""Shared fixtures and the hypothesis profile. Tolerances live in tests/tolerances.py."""
 
 import numpy as np
 import pytest
@@ -7,13 +7,6 @@ from hypothesis import settings
 # Hypothesis draws the same examples on every run, so a red test is reproducible and CI is stable.
 settings.register_profile("cnnlab", derandomize=True, deadline=None, print_blob=True)
 settings.load_profile("cnnlab")
-
-# Tolerances, in one place (STYLE.md). rel_error as defined in cnnlab.gradcheck.
-GRAD_TOL = 1e-7        # float64 analytic gradient vs centred finite differences
-TORCH_TOL = 1e-10      # float64 forward/backward parity with torch
-NAIVE_TOL = 1e-12      # float64 naive loops vs vectorised
-FLOAT32_TOL = 1e-5     # float32 results vs a float64 reference
-
 
 @pytest.fixture
 def rng():

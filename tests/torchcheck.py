@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from cnnlab.gradcheck import check_gradient, rel_error
-from conftest import GRAD_TOL, TORCH_TOL
+from tolerances import GRAD_TOL, TORCH_TOL
 
 
 def _to_torch(torch, value: Any, requires_grad: bool):

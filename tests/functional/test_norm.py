@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from cnnlab import functional as F
 from cnnlab.gradcheck import rel_error
-from conftest import TORCH_TOL
+from tolerances import TORCH_TOL
 from torchcheck import check_against_numeric, check_against_torch
 
 

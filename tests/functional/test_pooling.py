@@ -6,7 +6,7 @@ from hypothesis import given, settings
 
 from cnnlab import functional as F
 from cnnlab.gradcheck import rel_error
-from conftest import FLOAT32_TOL, TORCH_TOL
+from tolerances import FLOAT32_TOL, TORCH_TOL
 from strategies import pool2d_cases
 from torchcheck import check_against_numeric, check_against_torch
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from cnnlab import functional as F
 from cnnlab.gradcheck import rel_error
-from conftest import FLOAT32_TOL
+from tolerances import FLOAT32_TOL
 from strategies import arrays
 from torchcheck import check_against_numeric, check_against_torch
 

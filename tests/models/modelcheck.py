@@ -1,25 +1,11 @@
 """Helpers shared by the tests of cnnlab.models (imported as ``from modelcheck import ...``)."""
 
-import importlib.util
-import pathlib
-
 import pytest
 
 torch = pytest.importorskip("torch")
 import torch.nn.functional as F  # noqa: E402
 
-
-def _tolerances():
-    """tests/conftest.py, loaded by path: ``from conftest import`` finds whichever conftest pytest
-    imported last (tests/book/conftest.py shadows it when the whole suite is collected)."""
-    path = pathlib.Path(__file__).resolve().parents[1] / "conftest.py"
-    spec = importlib.util.spec_from_file_location("cnnlab_tests_conftest", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-TORCH_TOL = _tolerances().TORCH_TOL   # float64 parity with torch; the value lives in tests/conftest.py
+from tolerances import TORCH_TOL  # noqa: E402  (float64 parity with torch)
 
 
 @pytest.fixture(autouse=True)
