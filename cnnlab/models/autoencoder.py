@@ -18,7 +18,7 @@ __all__ = ["TiedLinear", "FCAutoencoder", "DenoisingAutoencoder", "corrupt", "St
            "pretrain_stacked_encoder", "ConvAutoencoder"]
 
 ACTIVATIONS = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU, "tanh": nn.Tanh, "identity": nn.Identity}
-NOISES = ("masking", "gaussian")
+NOISES = ("masking", "gaussian", "salt_and_pepper")
 
 
 def _activation(name: str, where: str) -> nn.Module:
@@ -103,22 +103,27 @@ class FCAutoencoder(nn.Module):
 def corrupt(x: torch.Tensor, *, noise: str = "masking", noise_level: float = 0.25,
             generator: Optional[torch.Generator] = None) -> torch.Tensor:
     """A corrupted copy of x. "masking": each value set to 0 with probability ``noise_level``;
+    "salt_and_pepper": each value set to 0 or 1 (even odds) with probability ``noise_level``;
     "gaussian": x + noise_level * N(0, 1). x is not modified."""
     if noise not in NOISES:
         raise ValueError(f"corrupt: noise must be one of {NOISES}, got {noise!r}")
-    if noise == "masking":
+    if noise in ("masking", "salt_and_pepper"):
         if not 0.0 <= noise_level < 1.0:
-            raise ValueError(f"corrupt: masking noise_level is a probability in [0, 1), got {noise_level}")
-        keep = torch.rand(x.shape, generator=generator, device=x.device, dtype=x.dtype) >= noise_level
-        return x * keep
+            raise ValueError(f"corrupt: {noise} noise_level is a probability in [0, 1), got {noise_level}")
+        hit = torch.rand(x.shape, generator=generator, device=x.device) < noise_level
+        if noise == "masking":
+            return x.masked_fill(hit, 0.0)
+        salt = (torch.rand(x.shape, generator=generator, device=x.device) < 0.5).to(x.dtype)
+        return torch.where(hit, salt, x)
     if noise_level < 0:
         raise ValueError(f"corrupt: gaussian noise_level is a standard deviation >= 0, got {noise_level}")
     return x + noise_level * torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
 
 
 class DenoisingAutoencoder(FCAutoencoder):
-    """An FCAutoencoder that, in training mode, encodes a corrupted input (``noise`` "masking" or
-    "gaussian" at ``noise_level``); train it against the clean x. In eval mode it is a plain AE."""
+    """An FCAutoencoder that, in training mode, encodes a corrupted input (``noise`` "masking",
+    "salt_and_pepper" or "gaussian" at ``noise_level``, see ``corrupt``); train it against the clean x.
+    In eval mode it is a plain autoencoder."""
 
     def __init__(self, in_features: int = 784, hidden_sizes: Sequence[int] = (128, 32), *, noise: str = "masking",
                  noise_level: float = 0.25, tied: bool = False, activation: str = "sigmoid",
@@ -177,7 +182,7 @@ def pretrain_stacked_encoder(x: torch.Tensor, hidden_sizes: Sequence[int], *, ep
 
     x: (N, D) training data. For each size in ``hidden_sizes``: train a shallow autoencoder
     (one hidden layer, squared error, Adam) on the current representation, keep its encoder layer,
-    and encode the data with it for the next one. ``noise`` ("masking"/"gaussian") makes each
+    and encode the data with it for the next one. ``noise`` (see ``corrupt``) makes each
     shallow AE a denoising one. Returns (the stacked encoder as nn.Sequential of Linear +
     activation, the per-layer lists of epoch losses). Fine-tune next, e.g. with StackedAutoencoder.
     """

@@ -64,6 +64,8 @@ def test_corrupt_masking_and_gaussian():
     x = torch.ones(100, 100)
     masked = corrupt(x, noise="masking", noise_level=0.25, generator=g)
     assert set(masked.unique().tolist()) == {0.0, 1.0} and abs((masked == 0).float().mean() - 0.25) < 0.02
+    salted = corrupt(torch.full((100, 100), 0.5), noise="salt_and_pepper", noise_level=0.2, generator=g)
+    assert abs((salted == 0).float().mean() - 0.1) < 0.02 and abs((salted == 1).float().mean() - 0.1) < 0.02
     noisy = corrupt(x, noise="gaussian", noise_level=0.1, generator=g)
     assert abs((noisy - x).std() - 0.1) < 0.01
     assert torch.equal(x, torch.ones(100, 100))          # the input is not modified
