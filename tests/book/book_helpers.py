@@ -45,8 +45,11 @@ def first_difference(a: list, b: list) -> str:
     if len(a) != len(b):
         return f"{len(a)} cells vs {len(b)} cells"
     for i, (x, y) in enumerate(zip(a, b)):
-        if x != y:
-            return f"cell {i} differs: {x[0]} {x[2]} {x[1][:80]!r} vs {y[0]} {y[2]} {y[1][:80]!r}"
+        if x[:1] != y[:1] or x[2:] != y[2:]:
+            return f"cell {i}: {x[0]} {x[2]} vs {y[0]} {y[2]}"
+        if x[1] != y[1]:
+            k = next((j for j, (c, d) in enumerate(zip(x[1], y[1])) if c != d), min(len(x[1]), len(y[1])))
+            return f"cell {i} ({x[0]}) differs at character {k}: {x[1][max(0, k - 30):k + 50]!r} vs {y[1][max(0, k - 30):k + 50]!r}"
     return "identical"
 
 
