@@ -1,6 +1,8 @@
 """The ``cnnlab`` command line.
 
     cnnlab train --model lenet5 --data digits --epochs 10     train, print progress and test accuracy
+    cnnlab train --model lenet5 --model-arg variant=modern --lr 0.003 --scheduler cosine   (98% on digits)
+    torchrun --nproc_per_node 2 -m cnnlab.cli train ...       the same with DistributedDataParallel
     cnnlab summary vgg16                                      print the layer table of a model
 
 torch is imported only inside the commands, so ``cnnlab --help`` answers at once.
@@ -24,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
                        description="Train a model and print the final test accuracy. Runs under "
                                    "`torchrun --nproc_per_node P -m cnnlab.cli train ...` with DDP.")
     t.add_argument("--model", default="lenet5", help="factory in cnnlab.models (default: lenet5)")
+    t.add_argument("--model-arg", action="append", default=[], metavar="KEY=VALUE",
+                   help="extra keyword for the model factory, repeatable: --model-arg variant=modern")
     t.add_argument("--data", default="digits", choices=DATASETS, help="dataset (default: digits, offline)")
     t.add_argument("--size", type=int, default=32, help="digits image size: 8, 28 or 32 (default: 32)")
     t.add_argument("--epochs", type=int, default=10)
@@ -63,13 +67,34 @@ def _factory(name: str):
     return factory
 
 
-def build_model(name: str, *, num_classes: int | None, in_channels: int | None, input_size: int | None) -> Any:
-    """Call ``cnnlab.models.<name>`` with the keyword arguments it accepts."""
+def parse_model_args(pairs: Sequence[str]) -> dict[str, Any]:
+    """``["variant=modern", "width=8"]`` -> {"variant": "modern", "width": 8} (Python literals or strings)."""
+    import ast
+
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.isidentifier():
+            raise SystemExit(f"cnnlab: --model-arg {pair!r} must look like KEY=VALUE, e.g. variant=modern")
+        try:
+            out[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            out[key] = {"true": True, "false": False}.get(value.lower(), value)
+    return out
+
+
+def build_model(name: str, *, num_classes: int | None, in_channels: int | None, input_size: int | None,
+                extra: dict[str, Any] | None = None) -> Any:
+    """Call ``cnnlab.models.<name>`` with the keyword arguments it accepts, plus ``extra``."""
     factory = _factory(name)
     accepted = inspect.signature(factory).parameters
     kwargs = {k: v for k, v in (("num_classes", num_classes), ("in_channels", in_channels),
                                 ("input_size", input_size)) if v is not None and k in accepted}
-    return factory(**kwargs)
+    for key in extra or {}:
+        if key not in accepted:
+            raise SystemExit(f"cnnlab: --model-arg {key}=... is not a parameter of cnnlab.models.{name} "
+                             f"(it takes: {', '.join(accepted)})")
+    return factory(**{**kwargs, **(extra or {})})
 
 
 def default_input_size(name: str, in_channels: int) -> tuple[int, int, int]:
@@ -118,6 +143,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                               seed_everything)
 
     _factory(args.model)                     # a wrong --model fails before any data is loaded
+    extra = parse_model_args(args.model_arg)
     for flag in ("epochs", "batch_size"):
         if getattr(args, flag) < (0 if flag == "epochs" else 1):
             raise SystemExit(f"cnnlab train: --{flag.replace('_', '-')} must be positive, got {getattr(args, flag)}")
@@ -133,7 +159,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     split = _load_data(args)
     train_loader, test_loader = split.loaders(args.batch_size, seed=args.seed)
     model = build_model(args.model, num_classes=split.num_classes, in_channels=split.x_train.shape[1],
-                        input_size=split.x_train.shape[-1])
+                        input_size=split.x_train.shape[-1], extra=extra)
     optimizer = make_optimizer(args.optimizer, model.parameters(), lr=args.lr, momentum=args.momentum,
                                weight_decay=args.weight_decay)
     scheduler = make_scheduler(args.scheduler, optimizer, step_size=max(1, args.epochs // 3),

@@ -47,6 +47,13 @@ def test_train_one_epoch_prints_test_accuracy(tmp_path, capsys):
     assert epoch1 in lines and any(line.startswith("epoch 2:") for line in lines)
 
 
+def test_model_args_are_parsed_as_literals():
+    from cnnlab.cli import parse_model_args
+
+    assert parse_model_args(["variant=modern", "width=8", "batch_norm=true", "dropout=0.25"]) == {
+        "variant": "modern", "width": 8, "batch_norm": True, "dropout": 0.25}
+
+
 def test_summary_and_bad_arguments(capsys):
     from cnnlab.cli import main
 
@@ -60,5 +67,9 @@ def test_summary_and_bad_arguments(capsys):
     assert err.value.code == 2 and "--data" in capsys.readouterr().err
     with pytest.raises(SystemExit, match="offline, use cnnlab.data.load_digits\\(size=28\\)"):
         main(["train", "--data", "mnist", "--epochs", "1", "--device", "cpu"])
+    with pytest.raises(SystemExit, match="KEY=VALUE"):
+        main(["train", "--model-arg", "variant"])
+    with pytest.raises(SystemExit, match="--model-arg depth=... is not a parameter of cnnlab.models.lenet5"):
+        main(["train", "--model-arg", "depth=3", "--epochs", "1", "--device", "cpu"])
     with pytest.raises(SystemExit, match="--epochs"):
         main(["train", "--epochs", "-2", "--device", "cpu"])
