@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="input without the batch dimension, e.g. 3 224 224 (default: the model's own)")
     s.add_argument("--num-classes", type=int, default=None)
     s.add_argument("--in-channels", type=int, default=None)
+    s.add_argument("--model-arg", action="append", default=[], metavar="KEY=VALUE",
+                   help="extra keyword for the model factory, repeatable: --model-arg padding=2")
     return p
 
 
@@ -94,7 +96,10 @@ def build_model(name: str, *, num_classes: int | None, in_channels: int | None, 
         if key not in accepted:
             raise SystemExit(f"cnnlab: --model-arg {key}=... is not a parameter of cnnlab.models.{name} "
                              f"(it takes: {', '.join(accepted)})")
-    return factory(**{**kwargs, **(extra or {})})
+    try:
+        return factory(**{**kwargs, **(extra or {})})
+    except TypeError as err:         # e.g. a factory with a required argument: resnet(depth, ...)
+        raise SystemExit(f"cnnlab: cannot build cnnlab.models.{name}: {err}") from None
 
 
 def default_input_size(name: str, in_channels: int) -> tuple[int, int, int]:
@@ -108,20 +113,29 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     from cnnlab.models import summary
 
-    factory = _factory(args.model)
-    accepted = inspect.signature(factory).parameters
+    accepted = inspect.signature(_factory(args.model)).parameters
     if args.input_size is not None:
         in_channels = args.input_size[0]
     else:
         default = accepted["in_channels"].default if "in_channels" in accepted else 3
         in_channels = args.in_channels or (default if isinstance(default, int) else 3)
-    input_size = tuple(args.input_size) if args.input_size else default_input_size(args.model, in_channels)
+    side = args.input_size[-1] if args.input_size and len(args.input_size) == 3 else None
     with torch.device("meta"):      # shapes only: no memory for VGG's 138 M weights, no arithmetic
         model = build_model(args.model, num_classes=args.num_classes,
-                            in_channels=in_channels if "in_channels" in accepted else None,
-                            input_size=input_size[-1] if len(input_size) == 3 else None)
+                            in_channels=in_channels if "in_channels" in accepted else None, input_size=side,
+                            extra=parse_model_args(args.model_arg))
+    if args.input_size:
+        input_size = tuple(args.input_size)
+    elif isinstance(getattr(model, "input_size", None), int):   # models that fix their input (AlexNet: 227)
+        input_size = (in_channels, model.input_size, model.input_size)
+    else:
+        input_size = default_input_size(args.model, in_channels)
     print(f"{args.model}  input {tuple(input_size)}")
-    print(summary(model, input_size))
+    try:
+        table = summary(model, input_size)
+    except (ValueError, RuntimeError) as err:
+        raise SystemExit(f"cnnlab summary: {args.model} cannot take --input-size {input_size}: {err}") from None
+    print(table)
     return 0
 
 

@@ -60,6 +60,13 @@ def test_summary_and_bad_arguments(capsys):
     assert main(["summary", "lenet5"]) == 0
     out = capsys.readouterr().out
     assert "Conv2d" in out and "Total params: 61,706" in out
+    assert main(["summary", "alexnet"]) == 0                          # the model's own 227 x 227 input
+    assert "input (3, 227, 227)" in capsys.readouterr().out
+    assert main(["summary", "lenet5", "--input-size", "1", "28", "28", "--model-arg", "padding=2"]) == 0
+    with pytest.raises(SystemExit, match="cannot take --input-size"):
+        main(["summary", "lenet5", "--input-size", "1", "28", "28"])
+    with pytest.raises(SystemExit, match="cannot build cnnlab.models.resnet"):
+        main(["summary", "resnet"])
     with pytest.raises(SystemExit, match="--model 'no_such_net'"):
         main(["train", "--model", "no_such_net", "--epochs", "1"])
     with pytest.raises(SystemExit) as err:
