@@ -31,7 +31,7 @@ from cnnlab.gradcheck import rel_error
 __all__ = [
     "GradingError", "ReferenceCalled", "Case", "check_array", "check_scalar", "check_function",
     "check_no_mutation", "forbid_reference", "uses_module", "check_not_using", "describe",
-    "seeded_cases", "check_module_output", "count_parameters",
+    "seeded_cases", "check_module_output", "count_parameters", "stderr_to_stdout",
 ]
 
 _MAX_ELEMENTS_SHOWN = 12
@@ -75,6 +75,19 @@ def describe(value: Any, *, limit: int = _MAX_ELEMENTS_SHOWN) -> str:
 def _describe_call(name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> str:
     parts = [describe(a) for a in args] + [f"{k}={describe(v)}" for k, v in kwargs.items()]
     return f"{name}(" + ", ".join(parts) + ")"
+
+
+@contextlib.contextmanager
+def stderr_to_stdout() -> Iterator[None]:
+    """Send what the student's code writes to stderr (progress bars, warnings) to stdout.
+
+    nbgrader scores a test cell 0 as soon as it prints anything on stderr; a tqdm progress bar
+    in a training loop must not cost the part.
+    """
+    import sys
+
+    with contextlib.redirect_stderr(sys.stdout):
+        yield
 
 
 def check_array(name: str, actual: Any, expected: Any, *, rtol: float = 1e-7,
@@ -193,7 +206,7 @@ def check_function(student_fn: Callable, reference_fn: Callable, cases: Sequence
             kwargs = dict(zip(case.kwargs, _copy_args(case.kwargs.values())))
             before = _copy_args(args)
             try:
-                with forbid_reference(*forbid):
+                with forbid_reference(*forbid), stderr_to_stdout():
                     actual = student_fn(*args, **kwargs)
             except ReferenceCalled as exc:
                 raise GradingError(f"{call}\n{exc}") from None

@@ -66,6 +66,18 @@ def test_check_function_tuple_outputs_and_none():
                                            output_names=("dx", "db"))
 
 
+def test_stderr_of_the_student_goes_to_stdout(capsys):
+    import sys
+
+    def noisy(x):
+        print("progress", file=sys.stderr)
+        return x
+
+    check_function(noisy, lambda x: x, [Case("a", np.ones(2))])
+    out, err = capsys.readouterr()
+    assert "progress" in out and err == ""
+
+
 def test_seeded_cases_are_reproducible():
     make = lambda r: Case("r", r.normal(size=3))  # noqa: E731
     a, b = seeded_cases(make, 2, seed=5), seeded_cases(make, 2, seed=5)
