@@ -35,7 +35,7 @@ CELLS = [
     from cnnlab import arithmetic
     from cnnlab.data import load_digits
     from cnnlab.grading import (Case, GradingError, check_function, check_module_output, check_not_using,
-                                count_parameters, forbid_reference)
+                                count_parameters, forbid_reference, stderr_to_stdout)
     from cnnlab.train import get_device
 
     device = get_device()          # the GPU when there is one
@@ -297,7 +297,8 @@ CELLS = [
         torch.manual_seed(0)
         net = LeNet5()
     ### END HIDDEN TESTS
-    net = train(net, train_loader, epochs=2, lr=3e-3, device=device)
+    with stderr_to_stdout():        # a progress bar on stderr must not fail the test
+        net = train(net, train_loader, epochs=2, lr=3e-3, device=device)
     acc = accuracy(net, test_loader)
     print(f"test accuracy: {acc:.3f}")
     if acc < 0.9:

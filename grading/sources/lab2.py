@@ -33,7 +33,7 @@ CELLS = [
     import cnnlab.train
     from cnnlab.data import load_digits
     from cnnlab.grading import (Case, GradingError, check_function, check_module_output, check_not_using,
-                                count_parameters, forbid_reference)
+                                count_parameters, forbid_reference, stderr_to_stdout)
     from cnnlab.train import get_device
 
     device = get_device()          # the GPU when there is one
@@ -144,7 +144,8 @@ CELLS = [
     tests("lab2_train_denoiser_tests", 5, """
     digits = load_digits(size=8, normalize=False, flatten=True)      # pixels in [0, 1]
     torch.manual_seed(0)
-    ae = train_denoiser(DenoisingAE(), digits.x_train, 0.5, epochs=15, lr=1e-2, seed=0).cpu().eval()
+    with stderr_to_stdout():        # a progress bar on stderr must not fail the test
+        ae = train_denoiser(DenoisingAE(), digits.x_train, 0.5, epochs=15, lr=1e-2, seed=0).cpu().eval()
     clean = digits.x_test
     g = torch.Generator().manual_seed(123)
     noisy = (clean + 0.5 * torch.randn(clean.shape, generator=g)).clamp(0, 1)
@@ -252,7 +253,7 @@ CELLS = [
     frozen = [p.detach().clone() for p in base.features.parameters()]
     xb, yb = subset(digits.x_train, digits.y_train, (5, 9))
     loader = DataLoader(TensorDataset(xb, yb), batch_size=64, shuffle=True, generator=torch.Generator().manual_seed(0))
-    with forbid_reference(cnnlab.train):
+    with forbid_reference(cnnlab.train), stderr_to_stdout():
         model = fine_tune(base, loader, epochs=40, lr=1e-2).cpu().eval()
     if any(not torch.equal(a, b) for a, b in zip(frozen, model.features.parameters())):
         raise GradingError("fine_tune changed the frozen feature extractor")

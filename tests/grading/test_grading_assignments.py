@@ -76,6 +76,9 @@ def _variants(a: str) -> dict:
         v["residual_without_skip"] = (edit(full, "lab1_residual", "out = out + identity", "out = out"),
                                       ("lab1_residual_tests",))
         v["calls_cnnlab"] = (replace_cell(full, "lab1_lenet", LENET_FROM_CNNLAB), ("lab1_lenet_tests", "lab1_train_tests"))
+        # a tqdm progress bar writes to stderr, which nbgrader counts as a failure: must not cost points
+        v["progress_bar"] = (edit(full, "lab1_train", "for x, y in train_loader:",
+                                  "for x, y in __import__('tqdm').tqdm(train_loader):"), ())
     elif a == "lab2":
         v["no_noise"] = (edit(full, "lab2_noise", "return (x + noise_std * torch.randn(x.shape, generator=g)).clamp(0, 1)",
                               "return x.clone()"),
