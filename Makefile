@@ -36,8 +36,11 @@ grade: $(SETUP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of <student>/<assignment>/>" >&2; exit 2; }
 	$(BIN)/python grading/grade.py "$(SUBMISSIONS)" $(if $(TIMEOUT),--timeout $(TIMEOUT))
 
+# Speed and training targets, each printed against torch or its target in the same run (a few minutes).
 bench: $(SETUP)
 	$(BIN)/python benchmarks/bench_functional.py
+	$(BIN)/python benchmarks/bench_training.py
+	$(BIN)/python benchmarks/bench_grading.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
