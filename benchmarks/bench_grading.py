@@ -66,7 +66,7 @@ def main(argv=None) -> int:
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())})")
     print(f"{'assignment':<12}{'wall (s)':>10}{'cpu (s)':>10}{'score':>10}  target <= {TARGET:.0f} s")
     for r in results:
-        flag = "" if r["wall_s"] <= TARGET else "  SLOW"
+        flag = "  met" if r["wall_s"] <= TARGET else "  NOT MET"
         print(f"{r['assignment']:<12}{r['wall_s']:>10.1f}{r['cpu_s']:>10.1f}"
               f"{r['score'] + '/' + r['max_score']:>10}{flag}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
