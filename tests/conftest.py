@@ -1,4 +1,4 @@
-"""Shared fixtures and the hypothesis profile. Tolerances live in tests/tolerances.py."""
+"""Shared fixtures and the hypothesis profile. Tolerances live in tests/helpers/tolerances.py."""
 
 import numpy as np
 import pytest

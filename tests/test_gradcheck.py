@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from cnnlab.gradcheck import check_gradient, numerical_gradient, numerical_vjp, rel_error
-from tolerances import GRAD_TOL
+from helpers.tolerances import GRAD_TOL
 
 
 # --- rel_error -------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ from cnnlab.gradcheck import check_gradient
 from cnnlab.layers import (SGD, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss, Dropout, Flatten, Linear,
                            MaxPool2d, MSELoss, Parameter, ReLU, Sequential, Sigmoid, Tanh)
 
-from tolerances import GRAD_TOL, TORCH_TOL
-from strategies import conv2d_cases
+from helpers.tolerances import GRAD_TOL, TORCH_TOL
+from helpers.strategies import conv2d_cases
 
 pytestmark = pytest.mark.torch
 torch = pytest.importorskip("torch")

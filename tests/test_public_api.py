@@ -6,17 +6,13 @@ name the course relies on is exported where the docs say it is.
 
 import importlib
 import inspect
-import pkgutil
 
 import pytest
 
 import cnnlab.functional
+from helpers.modules import numpy_modules
 
-NUMPY_MODULES = (
-    ["cnnlab.functional." + m.name for m in pkgutil.iter_modules(cnnlab.functional.__path__)]
-    + ["cnnlab." + m for m in ("init", "layers", "autodiff", "gradcheck", "perceptron",
-                               "arithmetic", "worked", "grading")]
-)
+NUMPY_MODULES = numpy_modules()
 
 # Names other parts of the course import from cnnlab.functional.
 FUNCTIONAL_CONTRACT = """

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from book_helpers import HTML, ROOT
+from helpers.book import HTML, ROOT
 
 BUILD_TIMEOUT = 30 * 60   # seconds; a fresh build takes a few minutes, a cached one seconds
 

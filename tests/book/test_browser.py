@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from book_helpers import ROOT
+from helpers.book import ROOT
 
 pytestmark = [pytest.mark.book, pytest.mark.browser]
 

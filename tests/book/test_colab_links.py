@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from book_helpers import COLAB_PREFIX, ROOT, first_difference, is_myst_notebook, read_cells
+from helpers.book import COLAB_PREFIX, ROOT, first_difference, is_myst_notebook, read_cells
 
 pytestmark = pytest.mark.book
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from book_helpers import ROOT, SYNC_HINT, first_difference, myst_chapters, read_cells
+from helpers.book import ROOT, SYNC_HINT, first_difference, myst_chapters, read_cells
 
 pytestmark = pytest.mark.book
 

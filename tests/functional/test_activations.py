@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from cnnlab import functional as F
 from cnnlab.gradcheck import rel_error
-from tolerances import FLOAT32_TOL
-from strategies import shaped_arrays
-from torchcheck import check_against_numeric, check_against_torch
+from helpers.tolerances import FLOAT32_TOL
+from helpers.strategies import shaped_arrays
+from helpers.ops import check_against_numeric, check_against_torch
 
 # name -> (forward, backward, forward-only, keyword args, torch function of (torch, x, **kwargs))
 ELEMENTWISE = {

@@ -6,9 +6,9 @@ from hypothesis import given, settings
 
 from cnnlab import functional as F
 from cnnlab.gradcheck import rel_error
-from tolerances import FLOAT32_TOL, NAIVE_TOL
-from strategies import conv2d_cases
-from torchcheck import check_against_numeric, check_against_torch
+from helpers.tolerances import FLOAT32_TOL, NAIVE_TOL
+from helpers.strategies import conv2d_cases
+from helpers.ops import check_against_numeric, check_against_torch
 
 # --------------------------------------------------------------------------- the notes' examples
 

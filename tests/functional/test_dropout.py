@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnnlab import functional as F
-from strategies import shaped_arrays
-from torchcheck import check_against_numeric
+from helpers.strategies import shaped_arrays
+from helpers.ops import check_against_numeric
 
 
 # --- 1. hand-computed cases ----------------------------------------------------------------

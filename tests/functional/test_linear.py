@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 
 from cnnlab import functional as F
-from torchcheck import check_against_numeric, check_against_torch
+from helpers.ops import check_against_numeric, check_against_torch
 
 
 # --- 1. hand-computed cases ----------------------------------------------------------------

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 
 from cnnlab import functional as F
-from strategies import shaped_arrays
-from torchcheck import check_against_numeric, check_against_torch
+from helpers.strategies import shaped_arrays
+from helpers.ops import check_against_numeric, check_against_torch
 
 REDUCTIONS = st.sampled_from(["mean", "sum"])
 

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from cnnlab import functional as F
 from cnnlab.gradcheck import rel_error
-from tolerances import TORCH_TOL
-from torchcheck import check_against_numeric, check_against_torch
+from helpers.tolerances import TORCH_TOL
+from helpers.ops import check_against_numeric, check_against_torch
 
 
 def _params(c, rng):

@@ -6,9 +6,9 @@ from hypothesis import given, settings
 
 from cnnlab import functional as F
 from cnnlab.gradcheck import rel_error
-from tolerances import FLOAT32_TOL, TORCH_TOL
-from strategies import pool2d_cases
-from torchcheck import check_against_numeric, check_against_torch
+from helpers.tolerances import FLOAT32_TOL, TORCH_TOL
+from helpers.strategies import pool2d_cases
+from helpers.ops import check_against_numeric, check_against_torch
 
 # Notes 003: a 6x6 input, max pooling with F = 2, S = 2.
 X6 = np.array([[2, 2, 0, 4, 3, 4],

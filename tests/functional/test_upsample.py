@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 
 from cnnlab import functional as F
 from cnnlab.gradcheck import rel_error
-from tolerances import FLOAT32_TOL
-from strategies import arrays
-from torchcheck import check_against_numeric, check_against_torch
+from helpers.tolerances import FLOAT32_TOL
+from helpers.strategies import arrays
+from helpers.ops import check_against_numeric, check_against_torch
 
 X = np.array([[1.0, 2.0], [3.0, 4.0]])[None, None]
 

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from gradinglib import (blank_submission, cell, delete_cells, edit, expected_parts, full_submission,
+from helpers.grading import (blank_submission, cell, delete_cells, edit, expected_parts, full_submission,
                         grade_all, grade_cells, json_equal, parts, REPO)
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow]

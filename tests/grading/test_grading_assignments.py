@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from gradinglib import (REPO, blank_submission, edit, expected_parts, full_submission, grade_all,
+from helpers.grading import (REPO, blank_submission, edit, expected_parts, full_submission, grade_all,
                         grade_cells, json_equal, parts, replace_cell)
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow]

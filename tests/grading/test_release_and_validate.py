@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from gradinglib import REPO, full_submission
+from helpers.grading import REPO, full_submission
 
 pytestmark = [pytest.mark.grading]
 ASSIGNMENTS = ["a1", "a2", "a3", "a4", "lab1", "lab2"]

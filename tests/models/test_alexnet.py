@@ -6,7 +6,7 @@ pytestmark = pytest.mark.torch
 torch = pytest.importorskip("torch")
 
 from cnnlab.models import alexnet, small_alexnet, summary, zfnet  # noqa: E402
-from modelcheck import n_params, one_torch_thread, overfit_one_batch  # noqa: E402,F401
+from helpers.models import n_params, one_torch_thread, overfit_one_batch  # noqa: E402,F401
 
 
 @pytest.fixture(scope="module")

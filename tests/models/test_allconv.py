@@ -6,7 +6,7 @@ pytestmark = pytest.mark.torch
 torch = pytest.importorskip("torch")
 
 from cnnlab.models import allconvnet, small_allconvnet, summary  # noqa: E402
-from modelcheck import n_params, one_torch_thread, overfit_one_batch  # noqa: E402,F401
+from helpers.models import n_params, one_torch_thread, overfit_one_batch  # noqa: E402,F401
 
 
 def test_all_cnn_c_layout():

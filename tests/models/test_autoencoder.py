@@ -9,7 +9,7 @@ import torch.nn.functional as F  # noqa: E402
 
 from cnnlab.models import (ConvAutoencoder, DenoisingAutoencoder, FCAutoencoder, StackedAutoencoder,  # noqa: E402
                            corrupt, pretrain_stacked_encoder, summary)
-from modelcheck import n_params, one_torch_thread  # noqa: E402,F401
+from helpers.models import n_params, one_torch_thread  # noqa: E402,F401
 
 
 def _fit(model, x, steps=200, lr=1e-2):

@@ -16,7 +16,7 @@ from cnnlab.models.bridge import (AvgPool2dFunction, BatchNormFunction, Conv2dFu
                                   LinearFunction, MaxPool2dFunction, NumpyBatchNorm2d, NumpyConv2d, NumpyLinear,
                                   NumpyMaxPool2d, NumpyReLU, ReLUFunction, SigmoidFunction, TanhFunction,
                                   numpy_op, numpy_twin)
-from modelcheck import TORCH_TOL, one_torch_thread  # noqa: E402,F401
+from helpers.models import TORCH_TOL, one_torch_thread  # noqa: E402,F401
 
 f64 = dict(dtype=torch.float64)
 

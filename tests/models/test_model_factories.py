@@ -10,7 +10,7 @@ pytestmark = pytest.mark.torch
 torch = pytest.importorskip("torch")
 
 import cnnlab.models as M  # noqa: E402
-from modelcheck import one_torch_thread  # noqa: E402,F401  (autouse fixture)
+from helpers.models import one_torch_thread  # noqa: E402,F401  (autouse fixture)
 
 # (factory, kwargs, input shape without the batch, expected number of outputs)
 BIG = [

@@ -9,7 +9,7 @@ from torch import nn  # noqa: E402
 
 from cnnlab.models import lenet5, summary  # noqa: E402
 from cnnlab.models.summary import layer_macs  # noqa: E402
-from modelcheck import one_torch_thread  # noqa: E402,F401
+from helpers.models import one_torch_thread  # noqa: E402,F401
 
 
 def test_conv_and_linear_macs_by_hand():

@@ -7,7 +7,7 @@ torch = pytest.importorskip("torch")
 
 from cnnlab.models import (BasicBlock, Bottleneck, plain18, plain34, resnet, resnet18, resnet34,  # noqa: E402
                            resnet50, resnet101, resnet152, small_plain18, small_resnet18)
-from modelcheck import n_params, one_torch_thread, overfit_one_batch  # noqa: E402,F401
+from helpers.models import n_params, one_torch_thread, overfit_one_batch  # noqa: E402,F401
 
 
 @pytest.mark.parametrize("factory, count", [

@@ -7,7 +7,7 @@ torch = pytest.importorskip("torch")
 
 from cnnlab.models import small_vgg, summary, vgg11, vgg13, vgg16, vgg19  # noqa: E402
 from cnnlab.models.vgg import VGG_CFGS  # noqa: E402
-from modelcheck import n_params, one_torch_thread, overfit_one_batch  # noqa: E402,F401
+from helpers.models import n_params, one_torch_thread, overfit_one_batch  # noqa: E402,F401
 
 # The notes' VGG16 table: (values in the layer's output, the notes' rounded "memory", weights).
 # The notes count weights only, no biases.

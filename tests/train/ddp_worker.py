@@ -1,4 +1,4 @@
-"""Run by test_train_distributed.py under `torchrun --standalone --nproc_per_node 2 ddp_worker.py OUT`.
+"""Run by test_distributed.py under `torchrun --standalone --nproc_per_node 2 ddp_worker.py OUT`.
 
 Each process trains the same float64 model on its shard with per-process batch BATCH; rank 0
 writes the per-epoch losses and the final parameters to OUT (JSON). ``problem()`` and ``model()``

@@ -1,6 +1,6 @@
 """One helper that checks any numpy forward/backward pair against torch, in float64.
 
-    from torchcheck import check_against_torch
+    from helpers.ops import check_against_torch
     check_against_torch(F.linear_forward, F.linear_backward, torch.nn.functional.linear,
                         {"x": x, "w": w, "b": b})
 
@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from cnnlab.gradcheck import check_gradient, rel_error
-from tolerances import GRAD_TOL, TORCH_TOL
+from helpers.tolerances import GRAD_TOL, TORCH_TOL
 
 
 def _to_torch(torch, value: Any, requires_grad: bool):

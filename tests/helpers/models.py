@@ -1,11 +1,11 @@
-"""Helpers shared by the tests of cnnlab.models (imported as ``from modelcheck import ...``)."""
+"""Helpers shared by the tests of cnnlab.models (imported as ``from helpers.models import ...``)."""
 
 import pytest
 
 torch = pytest.importorskip("torch")
 import torch.nn.functional as F  # noqa: E402
 
-from tolerances import TORCH_TOL  # noqa: E402  (float64 parity with torch)
+from helpers.tolerances import TORCH_TOL  # noqa: E402  (float64 parity with torch)
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
 """Tolerances, in one place (STYLE.md). Errors are rel_error as defined in cnnlab.gradcheck.
 
-Import them as ``from tolerances import GRAD_TOL`` (pyproject puts tests/ on pytest's path).
+Import them as ``from helpers.tolerances import GRAD_TOL`` (pyproject puts tests/ on pytest's path).
 """
 
 GRAD_TOL = 1e-7        # float64 analytic gradient vs centred finite differences
