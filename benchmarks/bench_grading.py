@@ -27,7 +27,7 @@ import nbformat  # noqa: E402
 
 from grading.export_grades import export_grades  # noqa: E402
 from grading.grade import _nbgrader  # noqa: E402
-from gradinglib import full_submission  # noqa: E402
+from helpers.grading import full_submission  # noqa: E402
 
 ASSIGNMENTS = ["a1", "a2", "a3", "a4", "lab1", "lab2"]
 TARGET = 30.0
