@@ -19,6 +19,11 @@ Layouts follow torch so weights copy across unchanged: images are (N, C, H, W), 
 Every op comes as a pair ``out, cache = <op>_forward(...)`` / ``grads = <op>_backward(dout, cache)``;
 a backward with one differentiable input returns that gradient, one with several returns a tuple
 in the order of the inputs.
+
+One gradient convention, as in torch: where a gradient is stored on an object (a layer's
+``Parameter.grad`` in ``cnnlab.layers``, a ``Value.grad`` in ``cnnlab.autodiff``), every backward
+pass *adds* into it, so uses and passes accumulate until it is zeroed (``SGD.zero_grad()``,
+``Value.zero_grad()``). The functional ops store nothing: their backward returns fresh arrays.
 """
 
 __version__ = "0.1.0"

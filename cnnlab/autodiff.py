@@ -8,6 +8,11 @@ input, so a node used twice collects both contributions. This is backpropagation
 Forward mode (``Dual``): a dual number a + b eps with eps^2 = 0 carries a value and its derivative
 along one input direction through every operation: f(a + b eps) = f(a) + f'(a) b eps.
 
+Both modes read one table of derivative rules (``RULES`` and the three arithmetic rules of
+``_Scalar``): reverse mode stores each local derivative in the graph, forward mode multiplies it
+into the derivative it carries. Gradients accumulate across ``backward()`` calls, the convention of
+the whole library (cnnlab.layers, and torch); ``Value.zero_grad()`` resets them.
+
     >>> x, y, z = Value(-2.0), Value(5.0), Value(-4.0)
     >>> f = (x + y) * z
     >>> f.backward(); (f.data, x.grad, y.grad, z.grad)
@@ -55,11 +60,152 @@ def _check_power(where: str, a: float, p: float) -> None:
         raise ValueError(f"{where}: 0 ** {p!r} has no finite derivative")
 
 
-class Value:
+# The derivative rules, written once for both modes. Each maps the input a to (f(a), f'(a)):
+# reverse mode stores f'(a) as the local gradient of the new node, forward mode multiplies it into
+# the derivative it carries. The plain functions (exp(2.0)) use the first half only.
+def _exp_rule(a: float) -> tuple[float, float]:
+    e = math.exp(a)
+    return e, e                                   # (e^a)' = e^a
+
+
+def _tanh_rule(a: float) -> tuple[float, float]:
+    t = math.tanh(a)
+    return t, 1.0 - t * t                         # tanh' = 1 - tanh^2
+
+
+def _sigmoid_rule(a: float) -> tuple[float, float]:
+    s = _sigmoid(a)
+    return s, s * (1.0 - s)                       # sigma' = sigma (1 - sigma)
+
+
+RULES: dict[str, Callable[[float], tuple[float, float]]] = {
+    "exp": _exp_rule,
+    "log": lambda a: (math.log(a), 1.0 / a),
+    "sin": lambda a: (math.sin(a), math.cos(a)),
+    "cos": lambda a: (math.cos(a), -math.sin(a)),
+    "tanh": _tanh_rule,
+    "sigmoid": _sigmoid_rule,
+    "relu": lambda a: (max(a, 0.0), 1.0 if a > 0 else 0.0),   # derivative 0 at 0, as torch
+}
+
+
+def _rule(name: str, where: str, a: float) -> tuple[float, float]:
+    """Apply rule ``name`` to a, checking its domain first."""
+    if name == "log":
+        _log_arg(where, a)
+    return RULES[name](a)
+
+
+class _Scalar:
+    """The arithmetic shared by Value and Dual, each operation written once as a rule.
+
+    A subclass says how to read its number (``_number``) and how to build the result of an
+    operation from its value, its inputs and the partial derivatives with respect to them
+    (``_combine``): a graph node for reverse mode, a dual number for forward mode.
+    """
+
+    __slots__ = ()
+
+    def _number(self) -> float:
+        raise NotImplementedError
+
+    def _combine(self, out: float, inputs: tuple, partials: tuple, op: str) -> _Scalar:
+        raise NotImplementedError
+
+    def _other(self, other: object, op: str) -> _Scalar:
+        kind = type(self).__name__
+        if isinstance(other, type(self)):
+            return other
+        if isinstance(other, _Scalar):
+            raise TypeError(f"{kind}.{op}: cannot mix a {kind} and a {type(other).__name__} ({other!r})")
+        return type(self)(_real(f"{kind}.{op}", "other", other))
+
+    def _apply(self, name: str) -> _Scalar:
+        out, slope = _rule(name, f"{type(self).__name__}.{name}", self._number())
+        return self._combine(out, (self,), (slope,), name)
+
+    # -- arithmetic: d(a + b) = da + db, d(ab) = b da + a db, d(a^p) = p a^(p-1) da ----------
+    def __add__(self, other: object) -> _Scalar:
+        o = self._other(other, "__add__")
+        return self._combine(self._number() + o._number(), (self, o), (1.0, 1.0), "+")
+
+    def __mul__(self, other: object) -> _Scalar:
+        o = self._other(other, "__mul__")
+        a, b = self._number(), o._number()
+        return self._combine(a * b, (self, o), (b, a), "*")
+
+    def __pow__(self, exponent: object) -> _Scalar:
+        kind = type(self).__name__
+        if isinstance(exponent, _Scalar):
+            raise TypeError(f"{kind}.__pow__: exponent must be an int or float, not a "
+                            f"{type(exponent).__name__}")
+        p = _real(f"{kind}.__pow__", "exponent", exponent)
+        a = self._number()
+        _check_power(f"{kind}.__pow__", a, p)
+        return self._combine(a ** p, (self,), (p * a ** (p - 1) if p else 0.0,), f"**{p:g}")
+
+    # -- the rest is made of the three above ----------------------------------------------------
+    def __neg__(self) -> _Scalar:
+        return self * -1.0
+
+    def __sub__(self, other: object) -> _Scalar:
+        return self + (-self._other(other, "__sub__"))
+
+    def __truediv__(self, other: object) -> _Scalar:
+        o = self._other(other, "__truediv__")
+        if o._number() == 0:
+            raise ZeroDivisionError(f"{type(self).__name__}.__truediv__: division of "
+                                    f"{self._number()!r} by zero")
+        return self * o ** -1
+
+    def __radd__(self, other: object) -> _Scalar:
+        return self._other(other, "__radd__") + self
+
+    def __rsub__(self, other: object) -> _Scalar:
+        return self._other(other, "__rsub__") - self
+
+    def __rmul__(self, other: object) -> _Scalar:
+        return self._other(other, "__rmul__") * self
+
+    def __rtruediv__(self, other: object) -> _Scalar:
+        return self._other(other, "__rtruediv__") / self
+
+    # -- elementary functions, from RULES ------------------------------------------------------
+    def exp(self) -> _Scalar:
+        """e^self."""
+        return self._apply("exp")
+
+    def log(self) -> _Scalar:
+        """Natural log of self (self > 0)."""
+        return self._apply("log")
+
+    def sin(self) -> _Scalar:
+        """sin self."""
+        return self._apply("sin")
+
+    def cos(self) -> _Scalar:
+        """cos self."""
+        return self._apply("cos")
+
+    def tanh(self) -> _Scalar:
+        """tanh self."""
+        return self._apply("tanh")
+
+    def sigmoid(self) -> _Scalar:
+        """1 / (1 + e^-self)."""
+        return self._apply("sigmoid")
+
+    def relu(self) -> _Scalar:
+        """max(self, 0), derivative 0 at 0 (as torch)."""
+        return self._apply("relu")
+
+
+class Value(_Scalar):
     """A scalar node of a computation graph: ``data`` (forward value) and ``grad`` (d root / d self).
 
     Value(data, label=""). Arithmetic with numbers or other Values builds the graph; ``backward()``
-    on the final node fills ``grad`` on every node it depends on.
+    on the final node adds d root / d node into ``grad`` of every node it depends on. Gradients
+    accumulate across calls, as everywhere in cnnlab (and torch); ``zero_grad()`` resets them.
     """
 
     __slots__ = ("data", "grad", "label", "op", "_parents", "_local_grads")
@@ -77,96 +223,31 @@ class Value:
         name = f"{self.label}=" if self.label else ""
         return f"Value({name}{self.data:.6g}, grad={self.grad:.6g})"
 
-    # -- building blocks ---------------------------------------------------------------------
-    def _other(self, other: object, op: str) -> Value:
-        if isinstance(other, Value):
-            return other
-        if isinstance(other, Dual):
-            raise TypeError(f"Value.{op}: cannot mix a Value and a Dual ({other!r})")
-        return Value(_real(f"Value.{op}", "other", other))
+    def _number(self) -> float:
+        return self.data
 
-    def _unary(self, out: float, local: float, op: str) -> Value:
-        return Value(out, _parents=(self,), _local_grads=(local,), _op=op)
+    def _combine(self, out: float, inputs: tuple, partials: tuple, op: str) -> Value:
+        return Value(out, _parents=inputs, _local_grads=partials, _op=op)
 
-    # -- arithmetic ----------------------------------------------------------------------------
-    def __add__(self, other: object) -> Value:
-        o = self._other(other, "__add__")
-        return Value(self.data + o.data, _parents=(self, o), _local_grads=(1.0, 1.0), _op="+")
-
-    def __mul__(self, other: object) -> Value:
-        o = self._other(other, "__mul__")
-        return Value(self.data * o.data, _parents=(self, o), _local_grads=(o.data, self.data), _op="*")
-
-    def __pow__(self, exponent: object) -> Value:
-        if isinstance(exponent, Value):
-            raise TypeError("Value.__pow__: exponent must be an int or float, not a Value")
-        p = _real("Value.__pow__", "exponent", exponent)
-        _check_power("Value.__pow__", self.data, p)
-        return self._unary(self.data ** p, p * self.data ** (p - 1) if p else 0.0, f"**{p:g}")
-
-    def __neg__(self) -> Value:
-        return self * -1.0
-
-    def __sub__(self, other: object) -> Value:
-        return self + (-self._other(other, "__sub__"))
-
-    def __truediv__(self, other: object) -> Value:
-        o = self._other(other, "__truediv__")
-        if o.data == 0:
-            raise ZeroDivisionError(f"Value.__truediv__: division of {self.data!r} by zero")
-        return self * o ** -1
-
-    def __radd__(self, other: object) -> Value:
-        return self._other(other, "__radd__") + self
-
-    def __rsub__(self, other: object) -> Value:
-        return self._other(other, "__rsub__") - self
-
-    def __rmul__(self, other: object) -> Value:
-        return self._other(other, "__rmul__") * self
-
-    def __rtruediv__(self, other: object) -> Value:
-        return self._other(other, "__rtruediv__") / self
-
-    # -- elementary functions --------------------------------------------------------------------
-    def exp(self) -> Value:
-        e = math.exp(self.data)
-        return self._unary(e, e, "exp")
-
-    def log(self) -> Value:
-        a = _log_arg("Value.log", self.data)
-        return self._unary(math.log(a), 1.0 / a, "log")
-
-    def sin(self) -> Value:
-        return self._unary(math.sin(self.data), math.cos(self.data), "sin")
-
-    def cos(self) -> Value:
-        return self._unary(math.cos(self.data), -math.sin(self.data), "cos")
-
-    def tanh(self) -> Value:
-        t = math.tanh(self.data)
-        return self._unary(t, 1.0 - t * t, "tanh")
-
-    def sigmoid(self) -> Value:
-        s = _sigmoid(self.data)
-        return self._unary(s, s * (1.0 - s), "sigmoid")
-
-    def relu(self) -> Value:
-        return self._unary(max(self.data, 0.0), 1.0 if self.data > 0 else 0.0, "relu")
-
-    # -- backpropagation -----------------------------------------------------------------------
     def backward(self) -> None:
-        """Fill ``grad`` of every node this one depends on with d self / d node.
+        """Add d self / d node into ``grad`` of every node this one depends on (self included).
 
-        All gradients in the graph are reset first, so calling backward twice gives the same result.
+        Gradients accumulate: a second call adds the same amounts again, like torch's
+        ``loss.backward()`` and cnnlab.layers. Call ``zero_grad()`` first for fresh gradients.
         """
         order = topological_order(self)
-        for node in order:
-            node.grad = 0.0
-        self.grad = 1.0
-        for node in reversed(order):              # outputs before the inputs they depend on
+        upstream = {id(node): 0.0 for node in order}   # d self / d node, summed over paths
+        upstream[id(self)] = 1.0
+        for node in reversed(order):                  # outputs before the inputs they depend on
+            g = upstream[id(node)]
+            node.grad += g
             for parent, local in zip(node._parents, node._local_grads):
-                parent.grad += node.grad * local  # chain rule; += sums over the node's uses
+                upstream[id(parent)] += g * local      # chain rule; += sums over the node's uses
+
+    def zero_grad(self) -> None:
+        """Set ``grad`` to 0 on this node and every node it depends on."""
+        for node in topological_order(self):
+            node.grad = 0.0
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -187,10 +268,11 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-class Dual:
+class Dual(_Scalar):
     """A dual number value + deriv * eps (eps^2 = 0): forward-mode derivative of one input.
 
-    Dual(value, deriv=0.0). Seed the input with deriv=1.0; every operation carries the derivative.
+    Dual(value, deriv=0.0). Seed the input with deriv=1.0; every operation carries the derivative:
+    f(a + b eps) = f(a) + f'(a) b eps.
     """
 
     __slots__ = ("value", "deriv")
@@ -202,92 +284,22 @@ class Dual:
     def __repr__(self) -> str:
         return f"Dual({self.value:.6g}, deriv={self.deriv:.6g})"
 
-    def _other(self, other: object, op: str) -> Dual:
-        if isinstance(other, Dual):
-            return other
-        if isinstance(other, Value):
-            raise TypeError(f"Dual.{op}: cannot mix a Dual and a Value ({other!r})")
-        return Dual(_real(f"Dual.{op}", "other", other))
+    def _number(self) -> float:
+        return self.value
 
-    def _chain(self, value: float, slope: float) -> Dual:
-        return Dual(value, slope * self.deriv)
-
-    def __add__(self, other: object) -> Dual:
-        o = self._other(other, "__add__")
-        return Dual(self.value + o.value, self.deriv + o.deriv)
-
-    def __mul__(self, other: object) -> Dual:
-        o = self._other(other, "__mul__")    # (a + b eps)(c + d eps) = ac + (ad + bc) eps
-        return Dual(self.value * o.value, self.value * o.deriv + self.deriv * o.value)
-
-    def __truediv__(self, other: object) -> Dual:
-        o = self._other(other, "__truediv__")
-        if o.value == 0:
-            raise ZeroDivisionError(f"Dual.__truediv__: division of {self.value!r} by zero")
-        return Dual(self.value / o.value, (self.deriv * o.value - self.value * o.deriv) / o.value ** 2)
-
-    def __pow__(self, exponent: object) -> Dual:
-        if isinstance(exponent, (Dual, Value)):
-            raise TypeError(f"Dual.__pow__: exponent must be an int or float, not a {type(exponent).__name__}")
-        p = _real("Dual.__pow__", "exponent", exponent)
-        _check_power("Dual.__pow__", self.value, p)
-        return self._chain(self.value ** p, p * self.value ** (p - 1) if p else 0.0)
-
-    def __neg__(self) -> Dual:
-        return Dual(-self.value, -self.deriv)
-
-    def __sub__(self, other: object) -> Dual:
-        return self + (-self._other(other, "__sub__"))
-
-    def __radd__(self, other: object) -> Dual:
-        return self._other(other, "__radd__") + self
-
-    def __rsub__(self, other: object) -> Dual:
-        return self._other(other, "__rsub__") - self
-
-    def __rmul__(self, other: object) -> Dual:
-        return self._other(other, "__rmul__") * self
-
-    def __rtruediv__(self, other: object) -> Dual:
-        return self._other(other, "__rtruediv__") / self
-
-    def exp(self) -> Dual:
-        e = math.exp(self.value)
-        return self._chain(e, e)
-
-    def log(self) -> Dual:
-        a = _log_arg("Dual.log", self.value)
-        return self._chain(math.log(a), 1.0 / a)
-
-    def sin(self) -> Dual:
-        return self._chain(math.sin(self.value), math.cos(self.value))
-
-    def cos(self) -> Dual:
-        return self._chain(math.cos(self.value), -math.sin(self.value))
-
-    def tanh(self) -> Dual:
-        t = math.tanh(self.value)
-        return self._chain(t, 1.0 - t * t)
-
-    def sigmoid(self) -> Dual:
-        s = _sigmoid(self.value)
-        return self._chain(s, s * (1.0 - s))
-
-    def relu(self) -> Dual:
-        return self._chain(max(self.value, 0.0), 1.0 if self.value > 0 else 0.0)
+    def _combine(self, out: float, inputs: tuple, partials: tuple, op: str) -> Dual:
+        # the chain rule in forward mode: d out = sum_i (d out / d input_i) d input_i
+        return Dual(out, sum(p * x.deriv for p, x in zip(partials, inputs)))
 
 
 Scalar = Union[float, Value, Dual]
 
-_PLAIN = {"exp": math.exp, "log": lambda a: math.log(_log_arg("log", a)), "sin": math.sin,
-          "cos": math.cos, "tanh": math.tanh, "sigmoid": _sigmoid, "relu": lambda a: max(a, 0.0)}
-
 
 def _apply(name: str, x: object) -> Scalar:
-    """Call method ``name`` of a Value/Dual, or the plain function on a number."""
-    if isinstance(x, (Value, Dual)):
-        return getattr(x, name)()
-    return _PLAIN[name](_real(name, "x", x))
+    """Rule ``name`` on a Value/Dual (value and derivative), or its plain value on a number."""
+    if isinstance(x, _Scalar):
+        return x._apply(name)
+    return _rule(name, name, _real(name, "x", x))[0]
 
 
 def exp(x: Scalar) -> Scalar:

@@ -66,13 +66,35 @@ def test_node_used_twice_accumulates():
     assert a.grad == 16.0 and b.grad == 8.0
 
 
-def test_backward_twice_gives_same_gradients():
+def test_backward_twice_accumulates_and_zero_grad_resets():
+    """One convention in the whole library (as torch): gradients add up until they are zeroed."""
     x = Value(0.7)
     y = (x * x).tanh()
     y.backward()
     first = x.grad
+    assert first == pytest.approx(2 * 0.7 * (1 - math.tanh(0.49) ** 2))
+    y.backward()
+    assert x.grad == pytest.approx(2 * first)
+    y.zero_grad()
+    assert x.grad == 0.0 and y.grad == 0.0
     y.backward()
     assert x.grad == first
+
+
+@pytest.mark.parametrize("name", sorted(ad.RULES))
+def test_both_modes_read_the_same_rule(name):
+    """Reverse and forward mode give the same derivative, and both match central differences."""
+    a = 0.37
+    f = getattr(ad, name)
+    v = Value(a)
+    out = f(v)
+    out.backward()
+    d = f(Dual(a, 1.0))
+    h = 1e-6
+    numeric = (f(a + h) - f(a - h)) / (2 * h)
+    assert out.data == d.value == f(a)
+    assert v.grad == pytest.approx(d.deriv, rel=1e-15)
+    assert v.grad == pytest.approx(numeric, rel=1e-8)
 
 
 def test_topological_order():
