@@ -1,13 +1,11 @@
-"""cnnlab.data: offline datasets (shapes, seeding, stratification) and the online loaders' offline error."""
-
-import sys
+"""cnnlab.data.offline: the scikit-learn datasets (shapes, seeding, stratification, upsampling)."""
 
 import pytest
 
 pytestmark = pytest.mark.torch
 torch = pytest.importorskip("torch")
 
-import cnnlab.data as data  # noqa: E402
+import cnnlab.data as data  # noqa: E402  (the package re-exports every loader)
 
 
 def test_digits_shapes_normalisation_and_split():
@@ -62,54 +60,3 @@ def test_sample_images():
     assert x.shape == (2, 3, 427, 640) and 0 <= x.min() and x.max() <= 1
     small, _ = data.load_sample_images(size=(32, 48))
     assert small.shape == (2, 3, 32, 48)
-
-
-@pytest.mark.parametrize("name, alternative", [("mnist", "load_digits(size=28)"),
-                                               ("fashion_mnist", "load_digits(size=28)"),
-                                               ("cifar10", "load_sample_images")])
-def test_online_loaders_without_torchvision(monkeypatch, name, alternative):
-    monkeypatch.setitem(sys.modules, "torchvision", None)          # import torchvision -> ImportError
-    monkeypatch.setattr(data, "_torchvision_dataset", _must_not_run)
-    with pytest.raises(data.DatasetUnavailable) as err:
-        getattr(data, f"load_{name}")()
-    msg = str(err.value)
-    assert msg.startswith(f"load_{name} needs torchvision and a network connection; offline, use cnnlab.data.")
-    assert alternative in msg and "\n" not in msg
-
-
-def test_online_loader_offline_with_torchvision(monkeypatch, tmp_path):
-    import types
-    from urllib.error import URLError
-
-    monkeypatch.setitem(sys.modules, "torchvision", types.ModuleType("torchvision"))
-    seen = {}
-
-    def offline(cls_name, root, train, download):
-        seen.update(cls=cls_name, root=root)
-        raise URLError("no network")
-
-    monkeypatch.setattr(data, "_torchvision_dataset", offline)
-    with pytest.raises(data.DatasetUnavailable, match="load_mnist needs .* offline, use cnnlab.data.load_digits"):
-        data.load_mnist(root=tmp_path)
-    assert seen == {"cls": "MNIST", "root": tmp_path}
-
-
-def test_online_loader_converts_torchvision_arrays(monkeypatch):
-    import types
-
-    import numpy as np
-
-    monkeypatch.setitem(sys.modules, "torchvision", types.ModuleType("torchvision"))
-
-    def fake(cls_name, root, train, download):     # CIFAR-10 layout: uint8 (N, 32, 32, 3), list labels
-        n = 6 if train else 2
-        return types.SimpleNamespace(data=np.full((n, 32, 32, 3), 255, np.uint8), targets=list(range(n)))
-
-    monkeypatch.setattr(data, "_torchvision_dataset", fake)
-    s = data.load_cifar10(normalize=False)
-    assert s.x_train.shape == (6, 3, 32, 32) and s.x_test.shape == (2, 3, 32, 32)
-    assert torch.all(s.x_train == 1.0) and s.y_train.tolist() == list(range(6))
-
-
-def _must_not_run(*args, **kwargs):
-    raise AssertionError("nothing may download in tests")
