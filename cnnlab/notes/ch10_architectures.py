@@ -1,0 +1,134 @@
+"""Chapter 10, CNN architectures: the notes' counts for LeNet-5, AlexNet, VGG16 and GoogLeNet.
+
+- notes 004 ("Only 60K parameters") and LeCun et al. (1998): LeNet-5, whose C3 layer connects each of
+  its 16 maps to only some of S2's 6 maps (the paper's table 1);
+- notes 001/002/004, AlexNet: 35K conv1 weights, 105M conv1 MACs, 60M parameters, ~59M in the FC
+  layers, 650K neurons, 832M MACs;
+- notes 004, VGG16: "TOTAL MEMORY: 24M * 4 bytes ~ 96MB / image", "TOTAL PARAMS: 138M";
+- notes 004, the inception module on 28x28x256: naive 854M ops, with 1x1 bottlenecks "353M" (and a
+  5x5 line with 264 input channels for 64);
+- notes 001/003 on GoogLeNet ("batch normalization, image distortions and RMSprop", "4 million",
+  "5M") and the ILSVRC top-5 errors they quote.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cnnlab import arithmetic
+from .errata import Erratum
+
+__all__ = ["LENET5_C3_TABLE", "lenet5_params", "NOTES_LENET5_PARAMS", "NOTES_ALEXNET",
+           "VGG16_CFG", "vgg16_forward_values", "NOTES_VGG16", "INCEPTION", "INCEPTION_BOTTLENECK",
+           "NOTES_INCEPTION", "inception_example", "ILSVRC_TOP5", "ERRATA"]
+
+# LeCun et al. 1998, table 1: which of S2's 6 maps (rows) feed each of C3's 16 maps (columns).
+LENET5_C3_TABLE = np.array([
+    [1, 0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 1],
+    [1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 1],
+    [1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 1, 1],
+    [0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 1, 0, 1, 1],
+    [0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 1, 0, 1],
+    [0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 1, 1]], dtype=bool)
+NOTES_LENET5_PARAMS = "60K"
+
+
+def lenet5_params(*, c3: str = "paper") -> dict[str, int]:
+    """Trainable parameters of LeNet-5 per layer, for 32x32 inputs and 10 classes.
+
+    c3="paper": C3 as in LeCun et al. (1998), with the partial connection table, trainable
+    subsampling (one coefficient and one bias per map in S2 and S4) and the RBF output layer, whose
+    84 x 10 weights are fixed, not trained; c3="full": the usual simplified network, C3 connected to
+    all 6 maps, parameter-free pooling and a linear output layer (cnnlab.models.lenet5).
+    """
+    if c3 not in ("paper", "full"):
+        raise ValueError(f"lenet5_params: c3 must be 'paper' or 'full', got {c3!r}")
+    counts = {"C1": arithmetic.conv_params(1, 6, 5)}
+    if c3 == "paper":
+        counts["S2"] = 6 * 2
+        counts["C3"] = int(LENET5_C3_TABLE.sum()) * 5 * 5 + 16
+        counts["S4"] = 16 * 2
+    else:
+        counts["C3"] = arithmetic.conv_params(6, 16, 5)
+    counts["C5"] = arithmetic.conv_params(16, 120, 5)
+    counts["F6"] = arithmetic.fully_connected_params(120, 84)
+    if c3 == "full":
+        counts["output"] = arithmetic.fully_connected_params(84, 10)
+    return counts
+
+
+NOTES_ALEXNET = {"conv1_weights": "35K", "conv1_macs": "105M", "params": "60M", "fc_params": "~59M",
+                 "neurons": "650K", "macs": "832M"}
+
+# VGG16 (configuration D): 3x3 convolutions (padding 1) and "M" = 2x2 max pooling at stride 2,
+# then FC 4096, 4096, 1000, on a 224x224x3 image.
+VGG16_CFG = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
+NOTES_VGG16 = {"values": "24M", "megabytes": "96MB", "params": "138M"}
+
+
+def vgg16_forward_values(size: int = 224) -> int:
+    """Values one image occupies in VGG16's forward pass: the input and every conv, pool and FC output
+    (as the notes' table lists them; ReLU works in place)."""
+    channels, total = 3, 3 * size * size
+    for layer in VGG16_CFG:
+        if layer == "M":
+            size = arithmetic.conv_output_size(size, 2, stride=2)
+        else:
+            channels = layer
+        total += channels * size * size
+    return total + 4096 + 4096 + 1000
+
+
+# The inception module on 28x28x256: branch widths (GoogLeNet's inception 3a has these widths but 192
+# input channels).
+INCEPTION = {"c_in": 256, "size": 28, "ch1x1": 128, "ch3x3": 192, "ch5x5": 96}
+INCEPTION_BOTTLENECK = {"ch3x3red": 64, "ch5x5red": 64, "pool_proj": 64}
+NOTES_INCEPTION = {"naive": "854M", "bottleneck": "353M", "5x5_c_in": 264}
+
+
+def inception_example() -> dict[str, int]:
+    """MACs of the notes' inception module, naive and with 1x1 bottlenecks."""
+    c_in, size = INCEPTION["c_in"], INCEPTION["size"]
+    widths = {k: v for k, v in INCEPTION.items() if k.startswith("ch")}
+    return {"naive": arithmetic.inception_macs(c_in, size, size, **widths),
+            "bottleneck": arithmetic.inception_macs(c_in, size, size, **widths, **INCEPTION_BOTTLENECK)}
+
+
+# ILSVRC top-5 errors in %, as the papers report them: (single network, ensemble, ensemble size).
+# Single networks on the validation set unless noted: AlexNet (Krizhevsky et al. 2012, table 2: 18.2
+# val; 7 CNNs 15.4 val, 15.3 test), ZFNet (Zeiler and Fergus 2014, table 2: 16.5 val; 6 CNNs 14.8
+# test), VGG (Simonyan and Zisserman 2015, table 7: 1 net 7.0 test; the 7-net ILSVRC submission
+# 7.3 test, 2 nets 6.8 test), GoogLeNet (Szegedy et al. 2015, table 3: 1 model, 1 crop 10.07;
+# 7 models, 144 crops 6.67 test), ResNet (He et al. 2016, table 4: ResNet-152 4.49 val; table 5:
+# an ensemble of 6 models 3.57 test).
+ILSVRC_TOP5 = {"AlexNet": (18.2, 15.3, 7), "ZFNet": (16.5, 14.8, 6), "VGG": (7.0, 7.3, 7),
+               "GoogLeNet": (10.07, 6.67, 7), "ResNet-152": (4.49, 3.57, 6)}
+
+
+def _bottleneck() -> str:
+    return f"{inception_example()['bottleneck']:,} MACs"
+
+
+def _vgg_memory() -> str:
+    values = vgg16_forward_values()
+    return f"{values:,} values ≈ {values * 4 / 1e6:.0f} MB (float32)"
+
+
+ERRATA = (
+    Erratum("erratum-inception-bottleneck", "10_architectures", "notes 004, inception module with 1x1 bottlenecks",
+            "total multiply-accumulates", NOTES_INCEPTION["bottleneck"] + " ops", _bottleneck),
+    Erratum("erratum-inception-264", "10_architectures", "notes 004, inception module, the 5x5 line",
+            "input channels of the 5x5 convolution", f"28 × 28 × 96 × 5 × 5 × {NOTES_INCEPTION['5x5_c_in']}",
+            lambda: f"28 × 28 × 96 × 5 × 5 × {INCEPTION_BOTTLENECK['ch5x5red']} (the 1x1 reduction's output)"),
+    Erratum("erratum-vgg-memory", "10_architectures", "notes 004, VGG16 table, total memory",
+            "values stored per image, forward pass", f"{NOTES_VGG16['values']} values ≈ {NOTES_VGG16['megabytes']}",
+            _vgg_memory),
+    Erratum("erratum-vgg-ensemble", "10_architectures", "notes 001 and 003, VGG",
+            "what 7.3% top-5 error is", "VGG-E (19 layers), or one network: 7.3%",
+            lambda: (f"{ILSVRC_TOP5['VGG'][1]}% is the ILSVRC 2014 entry, an ensemble of {ILSVRC_TOP5['VGG'][2]} "
+                     f"networks; one network: {ILSVRC_TOP5['VGG'][0]}%")),
+    Erratum("erratum-googlenet-training", "10_architectures", "notes 001, GoogLeNet",
+            "how GoogLeNet was trained", "\"It used batch normalization, image distortions and RMSprop\"",
+            lambda: ("image distortions and asynchronous SGD with momentum 0.9; batch normalisation came with "
+                     "Inception-v2 (Ioffe and Szegedy 2015), RMSProp with Inception-v3 (Szegedy et al. 2016)")),
+)
