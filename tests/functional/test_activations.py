@@ -44,18 +44,21 @@ def _forward(forward, x):
 # --- 1. hand-computed cases ----------------------------------------------------------------
 
 def test_softmax_of_the_notes_example_beats_plain_normalisation():
-    """Notes: scores [2, 4, 2, 1] -> normalised [0.2222, 0.4444, 0.2222, 0.1111], softmax [0.1025, 0.7573, 0.1025, 0.0377]."""
-    x = np.array([2.0, 4.0, 2.0, 1.0])
-    np.testing.assert_allclose(x / x.sum(), [0.2222, 0.4444, 0.2222, 0.1111], atol=5e-5)
-    np.testing.assert_allclose(F.softmax(x), [0.1025, 0.7573, 0.1025, 0.0377], atol=5e-5)
+    """Notes: four scores, normalised and softmaxed, printed to 4 decimals (cnnlab.notes.ch03_softmax_losses)."""
+    from cnnlab.notes import ch03_softmax_losses as ch03
+    x = ch03.SOFTMAX_SCORES
+    np.testing.assert_allclose(x / x.sum(), ch03.NOTES_NORMALISED, atol=5e-5)
+    np.testing.assert_allclose(F.softmax(x), ch03.NOTES_SOFTMAX, atol=5e-5)
     assert F.softmax(x)[1] > (x / x.sum())[1]          # closer to the argmax [0, 1, 0, 0]
     np.testing.assert_allclose(F.log_softmax(x), np.log(F.softmax(x)), rtol=1e-14)
 
 
 def test_sigmoid_values_of_the_notes_backprop_example():
-    """Notes: sigma(7) = 0.9990, sigma(-5) = 0.0067, sigma(1.0996) = 0.7501, sigma(3.1047) = 0.9571."""
-    np.testing.assert_allclose(F.sigmoid(np.array([7.0, -5.0, 1.0996, 3.1047])),
-                               [0.9990, 0.0067, 0.7501, 0.9571], atol=1e-4)   # the notes truncate
+    """Notes: sigma of the printed net inputs is the printed outputs (cnnlab.notes.ch06_backprop)."""
+    from cnnlab.notes import ch06_backprop as ch06
+    n = ch06.NOTES_BACKPROP
+    np.testing.assert_allclose(F.sigmoid(np.array(n["net_hidden"] + n["net_output"])),
+                               n["o_hidden"] + n["o_output"], atol=1e-4)   # the notes truncate
 
 
 def test_elementwise_hand_values():

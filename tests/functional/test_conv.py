@@ -9,74 +9,43 @@ from cnnlab.gradcheck import rel_error
 from helpers.tolerances import FLOAT32_TOL, NAIVE_TOL
 from helpers.strategies import conv2d_cases
 from helpers.ops import check_against_numeric, check_against_torch
+from cnnlab.notes import ch07_convolution as ch07
 
 # --------------------------------------------------------------------------- the notes' examples
 
-# Notes 004: a 6x6 image M and the vertical edge filter F (stride 1) give a 4x4 feature map.
-M6 = np.array([[3, 0, 1, 2, 4, 7],
-               [1, 5, 8, 9, 3, 1],
-               [2, 7, 2, 5, 1, 3],
-               [0, 1, 3, 1, 7, 8],
-               [4, 2, 1, 6, 2, 8],
-               [2, 4, 5, 2, 3, 9]], dtype=float)
-EDGE = np.array([[1, 0, -1]] * 3, dtype=float)
+# Notes 004 and 003: the 6x6 edge example, the 7x7 stride-2 example, the 5x5x3 volume and the RGB
+# corner. Their numbers live in cnnlab.notes.ch07_convolution; here they check F.conv2d.
 
 
 def test_vertical_edge_filter_on_the_notes_6x6_image():
-    out = F.conv2d(M6[None, None], EDGE[None, None])[0, 0]
-    # The notes spell out six of the sixteen sums, reading each window column by column:
-    assert out[0, 0] == 3 * 1 + 1 * 1 + 2 * 1 + 0 + 0 + 0 + 1 * -1 + 8 * -1 + 2 * -1 == -5
-    assert out[0, 1] == 0 * 1 + 5 * 1 + 7 * 1 + 0 + 0 + 0 + 2 * -1 + 9 * -1 + 5 * -1 == -4
-    # The notes' third sum is 1+8+2-4-3-1 = 3. The widely copied answer key (-5, -4, 0, 8 on its
-    # first row) belongs to an image whose first row ends 7, 4; the notes' M ends 4, 7: 3 and 5 here.
-    assert out[0, 2] == 3
-    assert out[0, 3] == 2 + 9 + 5 - 7 - 1 - 3 == 5
-    assert out[1, 1] == 5 + 7 + 1 - 9 - 5 - 1 == -2
-    assert out[3, 3] == 1 + 6 + 2 - 8 - 8 - 9 == -16
-    np.testing.assert_array_equal(out, [[-5, -4, 3, 5], [-10, -2, 2, 3], [0, -2, -4, -7], [-3, -2, -3, -16]])
+    out = F.conv2d(ch07.EDGE_M[None, None], ch07.EDGE_F[None, None])[0, 0]
+    for (i, j), printed in ch07.NOTES_EDGE_SUMS.items():     # the sums the notes spell out
+        window = ch07.EDGE_M[i:i + 3, j:j + 3]
+        assert out[i, j] == printed == window[:, 0].sum() - window[:, 2].sum()
+    # The widely copied answer key (-5, -4, 0, 8 on its first row) belongs to an image whose first
+    # row ends 7, 4; the notes' M ends 4, 7: 3 and 5 here.
+    assert out.shape == (4, 4) and out[0, 2] == 3 and out[0, 3] == 5
 
 
 def test_stride_2_on_a_7x7_image_gives_3x3_with_the_notes_sums():
-    # Notes 004: the slides show M's first five rows only through the sums; the rest is unknown (0 here).
-    m = np.zeros((7, 7))
-    m[:3] = [[2, 3, 7, 4, 6, 2, 9], [6, 6, 9, 8, 7, 4, 3], [3, 4, 8, 3, 8, 9, 7]]
-    m[3:5, :3] = [[7, 8, 3], [4, 2, 1]]
-    f = np.array([[3, 4, 4], [1, 0, 2], [-1, 0, 3]], dtype=float)
-    out = F.conv2d(m[None, None], f[None, None], stride=2)[0, 0]
+    # The slides show M's first five rows only through the sums; the rest is unknown (0 here).
+    m = np.nan_to_num(ch07.STRIDE2_M)
+    out = F.conv2d(m[None, None], ch07.STRIDE2_F[None, None], stride=2)[0, 0]
     assert out.shape == (3, 3)
-    assert out[0, 0] == 2 * 3 + 6 * 1 + 3 * -1 + 3 * 4 + 6 * 0 + 4 * 0 + 7 * 4 + 9 * 2 + 8 * 3 == 91
-    assert out[0, 1] == 7 * 3 + 9 * 1 + 8 * -1 + 4 * 4 + 8 * 0 + 3 * 0 + 6 * 4 + 7 * 2 + 8 * 3 == 100
-    assert out[0, 2] == 6 * 3 + 7 * 1 + 8 * -1 + 2 * 4 + 4 * 0 + 9 * 0 + 9 * 4 + 3 * 2 + 7 * 3 == 88
-    assert out[1, 0] == 3 * 3 + 7 * 1 + 4 * -1 + 4 * 4 + 8 * 0 + 2 * 0 + 8 * 4 + 3 * 2 + 1 * 3 == 69
+    for (i, j), printed in ch07.NOTES_STRIDE2_SUMS.items():
+        assert out[i, j] == printed
 
 
 def test_the_notes_5x5x3_volume_with_bias_minus_3():
-    # Notes 003: three 5x5 input channels, one 3x3x3 filter, b = -3 -> the 3x3 output below.
-    x = np.array([[[3, 2, 2, 0, 0], [3, 2, 0, 3, 1], [4, 3, 1, 4, 0], [4, 4, 0, 2, 0], [0, 0, 4, 2, 2]],
-                  [[4, 1, 4, 2, 3], [2, 3, 4, 0, 0], [1, 2, 0, 1, 4], [2, 3, 1, 0, 0], [3, 1, 4, 4, 0]],
-                  [[2, 4, 4, 2, 0], [2, 0, 0, 3, 4], [1, 4, 1, 2, 0], [4, 1, 3, 0, 0], [2, 2, 0, 4, 4]]], float)
-    w = np.array([[[0, 0, 0], [-1, 1, 0], [-1, 1, -1]],
-                  [[0, 1, 0], [0, 0, 1], [1, 1, -1]],
-                  [[-1, 1, 0], [1, 0, 1], [1, 1, 1]]], float)
-    out = F.conv2d(x[None], w[None], np.array([-3.0]))[0, 0]
-    np.testing.assert_array_equal(out, [[12, 4, 7], [11, 8, 14], [10, 0, 16]])
+    out = F.conv2d(ch07.VOLUME_X[None], ch07.VOLUME_W[None], np.array([ch07.VOLUME_B]))[0, 0]
+    np.testing.assert_array_equal(out, ch07.NOTES_VOLUME)
 
 
 def test_the_notes_rgb_example_sums_to_minus_25():
-    # Notes 004: the top-left corner of a zero-padded RGB image; per-channel sums 308, -498, 164, bias 1.
-    red = [[156, 155, 156, 158, 158], [153, 154, 157, 159, 159], [149, 151, 155, 158, 159],
-           [146, 146, 149, 153, 158], [145, 143, 143, 148, 158]]
-    green = [[167, 166, 167, 169, 169], [164, 165, 168, 170, 170], [160, 162, 166, 169, 170],
-             [156, 156, 159, 163, 168], [155, 153, 153, 158, 168]]
-    blue = [[163, 162, 163, 165, 165], [160, 161, 164, 166, 166], [156, 158, 162, 165, 166],
-            [155, 155, 158, 162, 167], [154, 152, 152, 157, 167]]
-    x = np.array([red, green, blue], dtype=float)[None]
-    w = np.array([[[-1, -1, 1], [0, 1, -1], [0, 1, 1]],
-                  [[1, 0, 0], [1, -1, -1], [1, 0, -1]],
-                  [[0, 1, 1], [0, 1, 0], [1, -1, 1]]], dtype=float)
+    x, w = ch07.RGB_X[None], ch07.RGB_W
     per_channel = F.conv2d(x, w[:, None], padding=1, groups=3)[0, :, 0, 0]
-    np.testing.assert_array_equal(per_channel, [308, -498, 164])
-    assert F.conv2d(x, w[None], np.array([1.0]), padding=1)[0, 0, 0, 0] == -25
+    np.testing.assert_array_equal(per_channel, ch07.NOTES_RGB_PER_CHANNEL)
+    assert F.conv2d(x, w[None], np.array([ch07.RGB_B]), padding=1)[0, 0, 0, 0] == ch07.NOTES_RGB_OUTPUT
 
 
 def test_conv_matrix_of_the_notes_4x4_input_and_3x3_kernel(rng):

@@ -7,41 +7,42 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 
 from cnnlab import functional as F
+from cnnlab.notes import ch06_backprop as ch06
 from helpers.ops import check_against_numeric, check_against_torch
 
 
 # --- 1. hand-computed cases ----------------------------------------------------------------
 
 def test_the_notes_two_layer_backprop_example():
-    """Notes: x = (10, 30, 20), t = (1, 0), eta = 0.1, sigmoid units, E = 1/2 sum (t - o)^2, no biases.
+    """Notes: the 3-2-2 sigmoid network's step (cnnlab.notes.ch06_backprop), E = 1/2 sum (t - o)^2.
 
-    The notes round as they go (o_H1 = 0.999, o_O1 = 0.750), so deltas agree to the shown digits
-    only where rounding does not bite; their table also has two slips: Delta w(H1 -> O1) =
-    0.1 * 0.0469 * 0.999 = 0.00469 (printed 0.000469), and w(I2 -> H1) = -0.1 - 0.0002115 = -0.1002115
-    (printed -0.1000705). The checks below use the entries that are consistent.
+    The notes round as they go, so their numbers agree to the shown digits only where rounding does
+    not bite; their tables also have two slips (see ch06_backprop.ERRATA). The checks below use the
+    entries that are consistent.
     """
-    x, t = np.array([[10.0, 30.0, 20.0]]), np.array([[1.0, 0.0]])
-    w1 = np.array([[0.2, -0.1, 0.4], [0.7, -1.2, 1.2]])          # (hidden, inputs): torch's layout
-    w2 = np.array([[1.1, 0.1], [3.1, 1.17]])                     # (outputs, hidden)
+    n = ch06.NOTES_BACKPROP
+    x, t = ch06.BACKPROP_X[None], ch06.BACKPROP_T[None]
+    w1, w2 = ch06.BACKPROP_W_HIDDEN, ch06.BACKPROP_W_OUTPUT      # (hidden, inputs), (outputs, hidden)
     net_h, c1 = F.linear_forward(x, w1)
     o_h, c2 = F.sigmoid_forward(net_h)
     net_o, c3 = F.linear_forward(o_h, w2)
     o, c4 = F.sigmoid_forward(net_o)
-    np.testing.assert_allclose(net_h, [[7.0, -5.0]], rtol=1e-14)
-    np.testing.assert_allclose(net_o, [[1.0996, 3.1047]], atol=5e-3)      # notes use o_H rounded
-    np.testing.assert_allclose(o, [[0.7501, 0.9571]], atol=2e-4)
+    np.testing.assert_allclose(net_h, [n["net_hidden"]], rtol=1e-14)
+    np.testing.assert_allclose(net_o, [n["net_output"]], atol=5e-3)      # notes use o_H rounded
+    np.testing.assert_allclose(o, [n["o_output"]], atol=2e-4)
     _, cache = F.squared_error_forward(o, t)
     dnet_o = F.sigmoid_backward(F.squared_error_backward(1.0, cache), c4)
-    np.testing.assert_allclose(-dnet_o, [[0.0469, -0.0394]], atol=2e-4)   # delta_k = o(1-o)(t-o)
+    np.testing.assert_allclose(-dnet_o, [n["delta_output"]], atol=2e-4)   # delta_k = o(1-o)(t-o)
     do_h, dw2, db2 = F.linear_backward(dnet_o, c3)
     dnet_h = F.sigmoid_backward(do_h, c2)
     assert db2 is None
-    assert -dnet_h[0, 1] == pytest.approx(-0.000275, abs=1e-6)          # delta_H2
+    assert -dnet_h[0, 1] == pytest.approx(n["delta_hidden"][1], abs=1e-6)          # delta_H2
     _, dw1, _ = F.linear_backward(dnet_h, c1)
-    new_w2, new_w1 = w2 - 0.1 * dw2, w1 - 0.1 * dw1                    # Delta w = -eta dE/dw
-    np.testing.assert_allclose(new_w2[:, 1], [0.1000314, 1.1699736], atol=1e-6)   # from H2
-    assert new_w2[1, 0] == pytest.approx(3.09606, abs=2e-5)                       # H1 -> O2
-    np.testing.assert_allclose(new_w1[1], [0.699725, -1.200825, 1.19945], atol=2e-6)   # into H2
+    eta = ch06.BACKPROP_ETA
+    new_w2, new_w1 = w2 - eta * dw2, w1 - eta * dw1                    # Delta w = -eta dE/dw
+    np.testing.assert_allclose(new_w2[:, 1], np.array(n["w_output_new"])[:, 1], atol=1e-6)   # from H2
+    assert new_w2[1, 0] == pytest.approx(n["w_output_new"][1][0], abs=2e-5)                  # H1 -> O2
+    np.testing.assert_allclose(new_w1[1], n["w_hidden_new"][1], atol=2e-6)                   # into H2
 
 
 def test_linear_is_x_times_w_transpose_plus_b():

@@ -9,14 +9,10 @@ from cnnlab.gradcheck import rel_error
 from helpers.tolerances import FLOAT32_TOL, TORCH_TOL
 from helpers.strategies import pool2d_cases
 from helpers.ops import check_against_numeric, check_against_torch
+from cnnlab.notes import ch08_pooling
 
-# Notes 003: a 6x6 input, max pooling with F = 2, S = 2.
-X6 = np.array([[2, 2, 0, 4, 3, 4],
-               [0, 0, 5, 0, 4, 1],
-               [4, 5, 2, 5, 1, 4],
-               [5, 2, 1, 0, 2, 1],
-               [2, 3, 3, 3, 5, 3],
-               [0, 3, 0, 4, 0, 1]], dtype=float)[None, None]
+# Notes 003: a 6x6 input, max pooling with F = 2, S = 2 (the numbers live in cnnlab.notes).
+X6 = ch08_pooling.MAXPOOL_X[None, None]
 
 
 def _distinct(rng, shape):
@@ -27,7 +23,7 @@ def _distinct(rng, shape):
 # --------------------------------------------------------------------------- the notes' examples
 
 def test_max_pool_of_the_notes_6x6_example():
-    np.testing.assert_array_equal(F.max_pool2d(X6, kernel_size=2, stride=2)[0, 0], [[2, 5, 4], [5, 5, 4], [3, 4, 5]])
+    np.testing.assert_array_equal(F.max_pool2d(X6, kernel_size=2, stride=2)[0, 0], ch08_pooling.NOTES_MAXPOOL)
 
 
 def test_max_pool_gradient_goes_to_the_maximum_only():
