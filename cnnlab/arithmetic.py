@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from cnnlab._checks import int_pair, integer
+from cnnlab.functional._windows import out_size
+
 __all__ = [
     "conv_output_size", "same_padding", "receptive_field", "conv_params", "conv_macs",
     "depthwise_separable_params", "depthwise_separable_macs", "inception_macs",
@@ -18,25 +21,6 @@ __all__ = [
 ]
 
 Size = int | tuple[int, int]
-
-
-def _int(fn: str, name: str, value: object, minimum: int) -> int:
-    """``value`` as an int >= minimum, or a TypeError/ValueError naming ``fn`` and ``name``."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{fn}: {name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{fn}: {name} must be >= {minimum}, got {value}")
-    return value
-
-
-def _pair(fn: str, name: str, value: object, minimum: int) -> tuple[int, int]:
-    """An int or an (h, w) pair of ints, each >= minimum, as a pair."""
-    if isinstance(value, tuple) and len(value) == 2:
-        return _int(fn, f"{name}[0]", value[0], minimum), _int(fn, f"{name}[1]", value[1], minimum)
-    if isinstance(value, (tuple, list)):
-        raise ValueError(f"{fn}: {name} must be an int or a pair (h, w), got {value!r}")
-    v = _int(fn, name, value, minimum)
-    return v, v
 
 
 def conv_output_size(n: int, kernel_size: int, *, stride: int = 1, padding: int = 0,
@@ -50,8 +34,9 @@ def conv_output_size(n: int, kernel_size: int, *, stride: int = 1, padding: int 
     Use ``(n + 2p - d(k-1) - 1) // s + 1`` yourself if you want torch's floor.
     """
     fn = "conv_output_size"
-    n, k = _int(fn, "n", n, 1), _int(fn, "kernel_size", kernel_size, 1)
-    s, p, d = _int(fn, "stride", stride, 1), _int(fn, "padding", padding, 0), _int(fn, "dilation", dilation, 1)
+    n, k = integer(fn, "n", n, minimum=1), integer(fn, "kernel_size", kernel_size, minimum=1)
+    s, p = integer(fn, "stride", stride, minimum=1), integer(fn, "padding", padding, minimum=0)
+    d = integer(fn, "dilation", dilation, minimum=1)
     span = n + 2 * p - d * (k - 1) - 1          # distance the kernel's first tap can travel
     if span < 0:
         raise ValueError(f"{fn}: the kernel (effective size {d * (k - 1) + 1}) is larger than the "
@@ -61,13 +46,13 @@ def conv_output_size(n: int, kernel_size: int, *, stride: int = 1, padding: int 
             f"{fn}: (N - F + 2P)/S + 1 = ({n} - {d * (k - 1) + 1} + 2*{p})/{s} + 1 = "
             f"{span / s + 1:.4g} is not an integer: a {k}x{k} filter at stride {s} does not fit "
             f"an input of {n} with padding {p}")
-    return span // s + 1
+    return out_size(n, k, s, p, d)
 
 
 def same_padding(kernel_size: int, *, dilation: int = 1) -> int:
     """Zero padding (F - 1) / 2 that keeps the size at stride 1 (an odd effective kernel only)."""
-    k = _int("same_padding", "kernel_size", kernel_size, 1)
-    d = _int("same_padding", "dilation", dilation, 1)
+    k = integer("same_padding", "kernel_size", kernel_size, minimum=1)
+    d = integer("same_padding", "dilation", dilation, minimum=1)
     if (d * (k - 1)) % 2:
         raise ValueError(f"same_padding: kernel_size={k} (dilation {d}) is even: no symmetric padding "
                          f"keeps the size")
@@ -89,9 +74,9 @@ def receptive_field(layers: Sequence[Sequence[int]]) -> int:
         if not isinstance(layer, Sequence) or len(layer) not in (2, 3):
             raise ValueError(f"receptive_field: layers[{i}] must be (kernel_size, stride[, dilation]), "
                              f"got {layer!r}")
-        k = _int("receptive_field", f"layers[{i}] kernel_size", layer[0], 1)
-        s = _int("receptive_field", f"layers[{i}] stride", layer[1], 1)
-        d = _int("receptive_field", f"layers[{i}] dilation", layer[2], 1) if len(layer) == 3 else 1
+        k = integer("receptive_field", f"layers[{i}] kernel_size", layer[0], minimum=1)
+        s = integer("receptive_field", f"layers[{i}] stride", layer[1], minimum=1)
+        d = integer("receptive_field", f"layers[{i}] dilation", layer[2], minimum=1) if len(layer) == 3 else 1
         field += d * (k - 1) * jump
         jump *= s
     return field
@@ -100,8 +85,8 @@ def receptive_field(layers: Sequence[Sequence[int]]) -> int:
 def conv_params(c_in: int, c_out: int, kernel_size: Size, *, bias: bool = True, groups: int = 1) -> int:
     """Learnable parameters of a conv layer: C_out * (C_in / G) * kH * kW weights (+ C_out biases)."""
     fn = "conv_params"
-    c_in, c_out = _int(fn, "c_in", c_in, 1), _int(fn, "c_out", c_out, 1)
-    kh, kw = _pair(fn, "kernel_size", kernel_size, 1)
+    c_in, c_out = integer(fn, "c_in", c_in, minimum=1), integer(fn, "c_out", c_out, minimum=1)
+    kh, kw = int_pair(fn, "kernel_size", kernel_size, minimum=1)
     g = _groups(fn, c_in, c_out, groups)
     return c_out * (c_in // g) * kh * kw + (c_out if bias else 0)
 
@@ -109,15 +94,15 @@ def conv_params(c_in: int, c_out: int, kernel_size: Size, *, bias: bool = True, 
 def conv_macs(c_in: int, c_out: int, kernel_size: Size, out_h: int, out_w: int, *, groups: int = 1) -> int:
     """Multiply-accumulates of a conv layer: each of the H' * W' * C_out outputs costs (C_in / G) kH kW."""
     fn = "conv_macs"
-    c_in, c_out = _int(fn, "c_in", c_in, 1), _int(fn, "c_out", c_out, 1)
-    kh, kw = _pair(fn, "kernel_size", kernel_size, 1)
-    out_h, out_w = _int(fn, "out_h", out_h, 1), _int(fn, "out_w", out_w, 1)
+    c_in, c_out = integer(fn, "c_in", c_in, minimum=1), integer(fn, "c_out", c_out, minimum=1)
+    kh, kw = int_pair(fn, "kernel_size", kernel_size, minimum=1)
+    out_h, out_w = integer(fn, "out_h", out_h, minimum=1), integer(fn, "out_w", out_w, minimum=1)
     g = _groups(fn, c_in, c_out, groups)
     return out_h * out_w * c_out * (c_in // g) * kh * kw
 
 
 def _groups(fn: str, c_in: int, c_out: int, groups: object) -> int:
-    g = _int(fn, "groups", groups, 1)
+    g = integer(fn, "groups", groups, minimum=1)
     if c_in % g or c_out % g:
         raise ValueError(f"{fn}: groups={g} must divide c_in={c_in} and c_out={c_out}")
     return g
@@ -126,7 +111,7 @@ def _groups(fn: str, c_in: int, c_out: int, groups: object) -> int:
 def depthwise_separable_params(c_in: int, c_out: int, kernel_size: Size, *, multiplier: int = 1,
                                bias: bool = True) -> int:
     """Parameters of a depthwise (C_in * M filters of kH x kW x 1) then pointwise (C_out 1x1) conv."""
-    m = _int("depthwise_separable_params", "multiplier", multiplier, 1)
+    m = integer("depthwise_separable_params", "multiplier", multiplier, minimum=1)
     return (conv_params(c_in, c_in * m, kernel_size, bias=bias, groups=c_in)
             + conv_params(c_in * m, c_out, 1, bias=bias))
 
@@ -139,7 +124,7 @@ def depthwise_separable_macs(c_in: int, c_out: int, kernel_size: Size, out_h: in
     1 x 1 x (C_in M), each moved H' W' times. The notes' 12x12x3 -> 8x8x256 with 5x5 kernels:
     3*5*5*8*8 = 4,800 plus 256*1*1*3*8*8 = 49,152, total 53,952 (vs 1,228,800 for the standard conv).
     """
-    m = _int("depthwise_separable_macs", "multiplier", multiplier, 1)
+    m = integer("depthwise_separable_macs", "multiplier", multiplier, minimum=1)
     return (conv_macs(c_in, c_in * m, kernel_size, out_h, out_w, groups=c_in)
             + conv_macs(c_in * m, c_out, 1, out_h, out_w))
 
@@ -154,22 +139,22 @@ def inception_macs(c_in: int, out_h: int, out_w: int, *, ch1x1: int, ch3x3: int,
     all three None is the naive module (854,196,224 MACs for the notes' 28x28x256 example).
     """
     fn = "inception_macs"
-    c_in = _int(fn, "c_in", c_in, 1)
+    c_in = integer(fn, "c_in", c_in, minimum=1)
     total = conv_macs(c_in, ch1x1, 1, out_h, out_w)
     for red, out, k, name in ((ch3x3red, ch3x3, 3, "ch3x3red"), (ch5x5red, ch5x5, 5, "ch5x5red")):
-        mid = c_in if red is None else _int(fn, name, red, 1)
+        mid = c_in if red is None else integer(fn, name, red, minimum=1)
         if red is not None:
             total += conv_macs(c_in, mid, 1, out_h, out_w)
         total += conv_macs(mid, out, k, out_h, out_w)
     if pool_proj is not None:
-        total += conv_macs(c_in, _int(fn, "pool_proj", pool_proj, 1), 1, out_h, out_w)
+        total += conv_macs(c_in, integer(fn, "pool_proj", pool_proj, minimum=1), 1, out_h, out_w)
     return total
 
 
 def fully_connected_params(in_features: int, out_features: int, *, bias: bool = True) -> int:
     """Parameters of a fully connected layer: D_out * (D_in + 1) (the notes: 32^2 (32^2 + 1) ~ 1M)."""
-    d_in = _int("fully_connected_params", "in_features", in_features, 1)
-    d_out = _int("fully_connected_params", "out_features", out_features, 1)
+    d_in = integer("fully_connected_params", "in_features", in_features, minimum=1)
+    d_out = integer("fully_connected_params", "out_features", out_features, minimum=1)
     return d_out * (d_in + (1 if bias else 0))
 
 
@@ -181,10 +166,10 @@ def locally_connected_params(c_in: int, c_out: int, kernel_size: int, in_h: int,
     = 9,000; with 3 input channels 30^2 (3 * 3^2 + 1) = 25,200.
     """
     fn = "locally_connected_params"
-    c_in, c_out = _int(fn, "c_in", c_in, 1), _int(fn, "c_out", c_out, 1)
-    k = _int(fn, "kernel_size", kernel_size, 1)
-    out_h = conv_output_size(_int(fn, "in_h", in_h, 1), k, stride=stride, padding=padding)
-    out_w = conv_output_size(_int(fn, "in_w", in_w, 1), k, stride=stride, padding=padding)
+    c_in, c_out = integer(fn, "c_in", c_in, minimum=1), integer(fn, "c_out", c_out, minimum=1)
+    k = integer(fn, "kernel_size", kernel_size, minimum=1)
+    out_h = conv_output_size(integer(fn, "in_h", in_h, minimum=1), k, stride=stride, padding=padding)
+    out_w = conv_output_size(integer(fn, "in_w", in_w, minimum=1), k, stride=stride, padding=padding)
     return out_h * out_w * c_out * (c_in * k * k + (1 if bias else 0))
 
 

@@ -17,6 +17,8 @@ from typing import Sequence
 
 import numpy as np
 
+from cnnlab._checks import choice, generator, integer
+
 __all__ = ["fan_in_and_fan_out", "zeros", "constant", "normal", "uniform", "xavier_uniform",
            "xavier_normal", "he_uniform", "he_normal", "lecun_normal"]
 
@@ -24,17 +26,9 @@ Shape = Sequence[int] | int
 
 
 def _shape(shape: Shape, func: str) -> tuple[int, ...]:
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    if not all(isinstance(d, (int, np.integer)) and d >= 0 for d in shape):
-        raise ValueError(f"{func}: shape={shape} must be a tuple of non-negative integers")
-    return tuple(int(d) for d in shape)
-
-
-def _check_rng(rng: object, func: str) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{func}: rng must be a np.random.Generator, got {type(rng).__name__} "
-                        "(pass rng=np.random.default_rng(seed))")
-    return rng
+    """``shape`` (an int or a sequence of ints >= 0) as a tuple of plain ints."""
+    dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    return tuple(integer(func, f"shape[{i}]", d, minimum=0) for i, d in enumerate(dims))
 
 
 def fan_in_and_fan_out(shape: Shape) -> tuple[int, int]:
@@ -52,8 +46,7 @@ def fan_in_and_fan_out(shape: Shape) -> tuple[int, int]:
 
 
 def _fan(shape: tuple[int, ...], mode: str, func: str) -> int:
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"{func}: mode={mode!r} must be 'fan_in' or 'fan_out'")
+    choice(func, "mode", mode, ("fan_in", "fan_out"))
     fan_in, fan_out = fan_in_and_fan_out(shape)
     return fan_in if mode == "fan_in" else fan_out
 
@@ -71,7 +64,7 @@ def constant(shape: Shape, value: float, *, dtype: type = np.float64) -> np.ndar
 def normal(shape: Shape, *, rng: np.random.Generator, mean: float = 0.0, std: float = 1.0,
            dtype: type = np.float64) -> np.ndarray:
     """Gaussian N(mean, std^2) entries, the notes' "small random numbers" when std is small."""
-    shape, rng = _shape(shape, "normal"), _check_rng(rng, "normal")
+    shape, rng = _shape(shape, "normal"), generator("normal", rng)
     if std < 0:
         raise ValueError(f"normal: std={std} must be non-negative")
     return (mean + std * rng.standard_normal(shape)).astype(dtype)
@@ -80,7 +73,7 @@ def normal(shape: Shape, *, rng: np.random.Generator, mean: float = 0.0, std: fl
 def uniform(shape: Shape, *, rng: np.random.Generator, low: float = 0.0, high: float = 1.0,
             dtype: type = np.float64) -> np.ndarray:
     """Entries uniform on [low, high)."""
-    shape, rng = _shape(shape, "uniform"), _check_rng(rng, "uniform")
+    shape, rng = _shape(shape, "uniform"), generator("uniform", rng)
     if not low <= high:
         raise ValueError(f"uniform: low={low} must not exceed high={high}")
     return rng.uniform(low, high, size=shape).astype(dtype)
@@ -89,7 +82,7 @@ def uniform(shape: Shape, *, rng: np.random.Generator, low: float = 0.0, high: f
 def xavier_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0,
                    dtype: type = np.float64) -> np.ndarray:
     """Glorot uniform on [-a, a], a = gain * sqrt(6 / (fan_in + fan_out)): Var = gain^2 * 2 / (fan_in + fan_out)."""
-    shape, rng = _shape(shape, "xavier_uniform"), _check_rng(rng, "xavier_uniform")
+    shape, rng = _shape(shape, "xavier_uniform"), generator("xavier_uniform", rng)
     bound = gain * math.sqrt(6.0 / sum(fan_in_and_fan_out(shape)))
     return uniform(shape, rng=rng, low=-bound, high=bound, dtype=dtype)
 
@@ -97,7 +90,7 @@ def xavier_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0,
 def xavier_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0,
                   dtype: type = np.float64) -> np.ndarray:
     """Glorot normal, std = gain * sqrt(2 / (fan_in + fan_out))."""
-    shape, rng = _shape(shape, "xavier_normal"), _check_rng(rng, "xavier_normal")
+    shape, rng = _shape(shape, "xavier_normal"), generator("xavier_normal", rng)
     return normal(shape, rng=rng, std=gain * math.sqrt(2.0 / sum(fan_in_and_fan_out(shape))), dtype=dtype)
 
 
@@ -108,7 +101,7 @@ def he_uniform(shape: Shape, *, rng: np.random.Generator, mode: str = "fan_in", 
     mode: "fan_in" keeps the forward variance, "fan_out" the backward one. a: negative slope of a
     leaky ReLU, giving gain sqrt(2 / (1 + a^2)); torch's default Linear/Conv init is a = sqrt(5).
     """
-    shape, rng = _shape(shape, "he_uniform"), _check_rng(rng, "he_uniform")
+    shape, rng = _shape(shape, "he_uniform"), generator("he_uniform", rng)
     bound = math.sqrt(3.0) * math.sqrt(2.0 / (1 + a * a)) / math.sqrt(_fan(shape, mode, "he_uniform"))
     return uniform(shape, rng=rng, low=-bound, high=bound, dtype=dtype)
 
@@ -116,12 +109,12 @@ def he_uniform(shape: Shape, *, rng: np.random.Generator, mode: str = "fan_in", 
 def he_normal(shape: Shape, *, rng: np.random.Generator, mode: str = "fan_in", a: float = 0.0,
               dtype: type = np.float64) -> np.ndarray:
     """He (Kaiming) normal for ReLU, std = sqrt(2 / (1 + a^2) / fan) (torch's kaiming_normal_)."""
-    shape, rng = _shape(shape, "he_normal"), _check_rng(rng, "he_normal")
+    shape, rng = _shape(shape, "he_normal"), generator("he_normal", rng)
     std = math.sqrt(2.0 / (1 + a * a)) / math.sqrt(_fan(shape, mode, "he_normal"))
     return normal(shape, rng=rng, std=std, dtype=dtype)
 
 
 def lecun_normal(shape: Shape, *, rng: np.random.Generator, dtype: type = np.float64) -> np.ndarray:
     """LeCun normal, std = sqrt(1 / fan_in): unit gain, for tanh/SELU-like units."""
-    shape, rng = _shape(shape, "lecun_normal"), _check_rng(rng, "lecun_normal")
+    shape, rng = _shape(shape, "lecun_normal"), generator("lecun_normal", rng)
     return normal(shape, rng=rng, std=math.sqrt(1.0 / fan_in_and_fan_out(shape)[0]), dtype=dtype)

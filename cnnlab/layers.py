@@ -23,11 +23,12 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 
 from cnnlab import init
+from cnnlab._checks import choice, generator, int_pair, integer, number
 from cnnlab.functional.activations import (relu_backward, relu_forward, sigmoid_backward, sigmoid_forward,
                                            tanh_backward, tanh_forward)
 from cnnlab.functional.conv import conv2d_backward, conv2d_forward
-from cnnlab.functional.dropout import dropout_backward, dropout_forward
-from cnnlab.functional.linear import flatten_backward, flatten_forward, linear_backward, linear_forward
+from cnnlab.functional.inverted_dropout import dropout_backward, dropout_forward
+from cnnlab.functional.fully_connected import flatten_backward, flatten_forward, linear_backward, linear_forward
 from cnnlab.functional.losses import (cross_entropy_backward, cross_entropy_forward, mse_loss_backward,
                                       mse_loss_forward)
 from cnnlab.functional.norm import batchnorm_backward, batchnorm_forward
@@ -37,21 +38,6 @@ __all__ = ["Parameter", "Module", "Linear", "ReLU", "Sigmoid", "Tanh", "Flatten"
            "Dropout", "BatchNorm1d", "BatchNorm2d", "Sequential", "CrossEntropyLoss", "MSELoss", "SGD"]
 
 Init = Callable[..., np.ndarray]
-
-
-def _positive_int(owner: str, name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{owner}: {name} must be an int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{owner}: {name} must be >= 1, got {value}")
-    return value
-
-
-def _check_rng(owner: str, rng: object) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{owner}: rng must be a np.random.Generator, got {type(rng).__name__} "
-                        f"(pass rng=np.random.default_rng(seed))")
-    return rng
 
 
 class Parameter:
@@ -136,10 +122,10 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, *, rng: np.random.Generator, bias: bool = True,
                  init: Init | None = None, dtype: type = np.float64):
-        self.in_features = _positive_int("Linear", "in_features", in_features)
-        self.out_features = _positive_int("Linear", "out_features", out_features)
+        self.in_features = integer("Linear", "in_features", in_features, minimum=1)
+        self.out_features = integer("Linear", "out_features", out_features, minimum=1)
         self.weight, self.bias = _torch_default((out_features, in_features), in_features,
-                                                _check_rng("Linear", rng), bias, init, dtype)
+                                                generator("Linear", rng), bias, init, dtype)
         self._cache = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -198,18 +184,17 @@ class Conv2d(Module):
                  rng: np.random.Generator, stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0,
                  dilation: int | tuple[int, int] = 1, groups: int = 1, bias: bool = True,
                  init: Init | None = None, dtype: type = np.float64):
-        self.in_channels = _positive_int("Conv2d", "in_channels", in_channels)
-        self.out_channels = _positive_int("Conv2d", "out_channels", out_channels)
-        groups = _positive_int("Conv2d", "groups", groups)
+        self.in_channels = integer("Conv2d", "in_channels", in_channels, minimum=1)
+        self.out_channels = integer("Conv2d", "out_channels", out_channels, minimum=1)
+        groups = integer("Conv2d", "groups", groups, minimum=1)
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"Conv2d: groups={groups} must divide in_channels={in_channels} "
                              f"and out_channels={out_channels}")
-        kh, kw = (kernel_size, kernel_size) if not isinstance(kernel_size, tuple) else kernel_size
-        kh, kw = _positive_int("Conv2d", "kernel_size", kh), _positive_int("Conv2d", "kernel_size", kw)
+        kh, kw = int_pair("Conv2d", "kernel_size", kernel_size, minimum=1)
         self.kernel_size, self.stride, self.padding = (kh, kw), stride, padding
         self.dilation, self.groups = dilation, groups
         shape = (out_channels, in_channels // groups, kh, kw)
-        self.weight, self.bias = _torch_default(shape, shape[1] * kh * kw, _check_rng("Conv2d", rng), bias,
+        self.weight, self.bias = _torch_default(shape, shape[1] * kh * kw, generator("Conv2d", rng), bias,
                                                 init, dtype)
         self._cache = None
 
@@ -252,9 +237,9 @@ class Dropout(Module):
     """Inverted dropout with drop probability p while training; the identity in eval mode."""
 
     def __init__(self, p: float = 0.5, *, rng: np.random.Generator):
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
+        if not 0 <= number("Dropout", "p", p) < 1:
             raise ValueError(f"Dropout: p must be a drop probability in [0, 1), got {p!r}")
-        self.p, self.rng, self._cache = float(p), _check_rng("Dropout", rng), None
+        self.p, self.rng, self._cache = float(p), generator("Dropout", rng), None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         out, self._cache = dropout_forward(x, p=self.p, training=self.training, rng=self.rng)
@@ -275,7 +260,7 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features: int, *, eps: float = 1e-5, momentum: float = 0.1, dtype: type = np.float64):
         name = type(self).__name__
-        self.num_features = _positive_int(name, "num_features", num_features)
+        self.num_features = integer(name, "num_features", num_features, minimum=1)
         self.eps, self.momentum = float(eps), float(momentum)
         self.weight = Parameter(np.ones(num_features, dtype=dtype))     # gamma
         self.bias = Parameter(np.zeros(num_features, dtype=dtype))      # beta
@@ -358,8 +343,7 @@ class _Loss:
     _backward: Callable = staticmethod(lambda dout, cache: None)
 
     def __init__(self, *, reduction: str = "mean"):
-        if reduction not in ("mean", "sum"):
-            raise ValueError(f"{type(self).__name__}: reduction must be 'mean' or 'sum', got {reduction!r}")
+        self.reduction = choice(type(self).__name__, "reduction", reduction, ("mean", "sum"))
         self.reduction, self._cache = reduction, None
 
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
@@ -405,8 +389,8 @@ class SGD:
                 raise TypeError(f"SGD: parameters[{i}] must be a Parameter, got {type(p).__name__}")
         for name, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay),
                             ("dampening", dampening)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise ValueError(f"SGD: {name} must be a number >= 0, got {value!r}")
+            if number("SGD", name, value) < 0:
+                raise ValueError(f"SGD: {name} must be >= 0, got {value!r}")
         if lr <= 0:
             raise ValueError(f"SGD: lr must be > 0, got {lr!r}")
         if nesterov and (momentum <= 0 or dampening != 0):

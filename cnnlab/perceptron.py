@@ -19,6 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from cnnlab._checks import check_shape, choice, generator, integer, number, real_array
+
 __all__ = ["PerceptronFit", "perceptron_predict", "rosenblatt_step", "delta_rule_step", "train_perceptron"]
 
 _OUTPUTS = ("binary", "pm1")
@@ -33,29 +35,16 @@ class PerceptronFit(NamedTuple):
 
 
 def _matrix(fn: str, x: object) -> np.ndarray:
-    x = np.asarray(x)
-    if x.dtype.kind not in "biuf":
-        raise TypeError(f"{fn}: x must be a real array, got dtype {x.dtype}")
-    if x.ndim != 2:
-        raise ValueError(f"{fn}: x must be (N, D), got x.shape={x.shape}")
-    return x.astype(np.float64)
+    return real_array(fn, "x", x, ndim=2, layout="(N, D)", dtype=np.float64)
 
 
 def _weights(fn: str, w: object, b: object, d: int) -> tuple[np.ndarray, float]:
-    w = np.asarray(w)
-    if w.dtype.kind not in "biuf":
-        raise TypeError(f"{fn}: w must be a real array, got dtype {w.dtype}")
-    if w.shape != (d,):
-        raise ValueError(f"{fn}: w must have shape ({d},) to match x, got w.shape={w.shape}")
-    if isinstance(b, bool) or not isinstance(b, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{fn}: b must be a number, got {type(b).__name__}")
-    return w.astype(np.float64), float(b)
+    w = check_shape(fn, "w", real_array(fn, "w", w, dtype=np.float64), (d,), " to match x")
+    return w, number(fn, "b", b)
 
 
 def _check_outputs(fn: str, outputs: object) -> str:
-    if outputs not in _OUTPUTS:
-        raise ValueError(f"{fn}: outputs must be 'binary' or 'pm1', got {outputs!r}")
-    return outputs
+    return choice(fn, "outputs", outputs, _OUTPUTS)
 
 
 def _targets(fn: str, t: object, n: int, outputs: str) -> np.ndarray:
@@ -84,9 +73,7 @@ def rosenblatt_step(x_i: np.ndarray, t_i: float, w: np.ndarray, b: float, *, eta
     Returns new (w, b) = (w + eta (t - o) x_i, b + eta (t - o)), o the unit's current output.
     """
     fn = "rosenblatt_step"
-    x_i = np.asarray(x_i)
-    if x_i.ndim != 1:
-        raise ValueError(f"{fn}: x_i must be one example (D,), got x_i.shape={x_i.shape}")
+    x_i = real_array(fn, "x_i", x_i, ndim=1, layout="(D,), one example")
     x_row = _matrix(fn, x_i[None, :])
     t = _targets(fn, [t_i], 1, _check_outputs(fn, outputs))[0]
     o = perceptron_predict(x_row, w, b, outputs=outputs)[0]
@@ -112,8 +99,8 @@ def delta_rule_step(x: np.ndarray, t: np.ndarray, w: np.ndarray, b: float, *, et
 
 
 def _eta(fn: str, eta: object) -> float:
-    if isinstance(eta, bool) or not isinstance(eta, (int, float)) or not eta > 0:
-        raise ValueError(f"{fn}: eta must be a positive number, got {eta!r}")
+    if not number(fn, "eta", eta) > 0:
+        raise ValueError(f"{fn}: eta must be > 0, got {eta!r}")
     return float(eta)
 
 
@@ -131,12 +118,9 @@ def train_perceptron(x: np.ndarray, t: np.ndarray, *, rule: str = "rosenblatt", 
     fn = "train_perceptron"
     x = _matrix(fn, x)
     t = _targets(fn, t, x.shape[0], _check_outputs(fn, outputs))
-    if rule not in ("rosenblatt", "delta"):
-        raise ValueError(f"{fn}: rule must be 'rosenblatt' or 'delta', got {rule!r}")
-    if isinstance(max_epochs, bool) or not isinstance(max_epochs, int) or max_epochs < 1:
-        raise ValueError(f"{fn}: max_epochs must be a positive int, got {max_epochs!r}")
-    if rng is not None and not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{fn}: rng must be a numpy Generator or None, got {type(rng).__name__}")
+    choice(fn, "rule", rule, ("rosenblatt", "delta"))
+    integer(fn, "max_epochs", max_epochs, minimum=1)
+    generator(fn, rng, optional=True)
     w, b = _weights(fn, np.zeros(x.shape[1]) if w0 is None else w0, b0, x.shape[1])
     eta = _eta(fn, eta)
     errors: list[int] = []

@@ -135,13 +135,13 @@ def test_fan_based_initialisers_need_two_dimensions(name):
 
 def test_bad_mode_shape_std_and_bounds():
     rng = np.random.default_rng(0)
-    with pytest.raises(ValueError, match=r"he_normal: mode='fan_avg' must be 'fan_in' or 'fan_out'"):
+    with pytest.raises(ValueError, match=r"he_normal: mode must be 'fan_in' or 'fan_out', got 'fan_avg'"):
         init.he_normal((3, 4), rng=rng, mode="fan_avg")
-    with pytest.raises(ValueError, match=r"he_uniform: mode='in'"):
+    with pytest.raises(ValueError, match=r"he_uniform: mode must be 'fan_in' or 'fan_out', got 'in'"):
         init.he_uniform((3, 4), rng=rng, mode="in")
-    with pytest.raises(ValueError, match=r"zeros: shape=\(3, -1\) must be a tuple of non-negative integers"):
+    with pytest.raises(ValueError, match=r"zeros: shape\[1\] must be >= 0, got -1"):
         init.zeros((3, -1))
-    with pytest.raises(ValueError, match=r"constant: shape=\(2.5,\)"):
+    with pytest.raises(TypeError, match=r"constant: shape\[0\] must be an int, got float 2.5"):
         init.constant((2.5,), 1.0)
     with pytest.raises(ValueError, match=r"normal: std=-1.0 must be non-negative"):
         init.normal((2,), rng=rng, std=-1.0)

@@ -304,7 +304,7 @@ def test_train_eval_propagate_through_sequential(rng):
     (lambda rng: MSELoss().forward(np.ones(3), np.ones(4)), ValueError, r"mse_loss_forward"),
     (lambda rng: SGD([np.ones(3)], lr=0.1), TypeError, r"SGD: parameters\[0\] must be a Parameter"),
     (lambda rng: SGD([], lr=0.0), ValueError, r"SGD: lr must be > 0"),
-    (lambda rng: SGD([], lr=0.1, momentum=-1), ValueError, r"SGD: momentum must be a number >= 0"),
+    (lambda rng: SGD([], lr=0.1, momentum=-1), ValueError, r"SGD: momentum must be >= 0, got -1"),
     (lambda rng: SGD([], lr=0.1, nesterov=True), ValueError, r"SGD: nesterov needs momentum > 0"),
     (lambda rng: Parameter(np.array(["a"])), TypeError, r"Parameter: data must be a real array"),
 ])

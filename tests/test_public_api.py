@@ -67,3 +67,12 @@ def test_forward_docstrings_give_shapes():
 @pytest.mark.parametrize("name", FUNCTIONAL_CONTRACT)
 def test_functional_exports_the_contract(name):
     assert callable(getattr(cnnlab.functional, name, None)), f"cnnlab.functional.{name} is missing"
+
+
+def test_no_function_shadows_a_functional_submodule():
+    """``import cnnlab.functional.<module>`` gives the module: no exported function has a module's name."""
+    import pkgutil
+    for info in pkgutil.iter_modules(cnnlab.functional.__path__):
+        module = importlib.import_module(f"cnnlab.functional.{info.name}")
+        assert getattr(cnnlab.functional, info.name) is module, \
+            f"cnnlab.functional.{info.name} is {getattr(cnnlab.functional, info.name)!r}, not the module"

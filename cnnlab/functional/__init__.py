@@ -1,6 +1,25 @@
-"""Pure numpy forward/backward pairs for everything the course teaches. No state, no torch."""
+"""Pure numpy forward/backward pairs for everything the course teaches. No state, no torch.
 
-# --- activations, losses, linear, dropout, batch norm (activations.py ... norm.py) ---
+Where to look (one concept a module; no module is named like a function it exports):
+
+    activations.py       step, sigmoid, tanh, ReLU family, swish, maxout, softmax, log-softmax
+    losses.py            squared error, MSE, binary and categorical cross-entropy
+    fully_connected.py   linear (x @ w.T + b) and flatten
+    inverted_dropout.py  dropout
+    norm.py              batch normalisation
+    conv.py              conv2d (im2col) and its naive loops
+    conv_transpose.py    the transposed convolution
+    correlation.py       1-D correlation and convolution, a 2-D convolution as a matrix
+    separable.py         spatially and depthwise separable convolutions
+    pooling.py           max (with switches and unpooling), average, L2, global average pooling
+    upsample.py          nearest and bilinear upsampling
+    _windows.py          (private) padding, window offsets, im2col/col2im, the output-size formula
+
+Argument checks for all of them are in ``cnnlab._checks``: TypeError for a wrong type, ValueError
+for a wrong value, every message naming the function, the argument, what was expected and shapes.
+"""
+
+# --- activations, losses, linear, dropout, batch norm ---
 from cnnlab.functional.activations import (
     step_forward, step_backward, step, identity_forward, identity_backward, identity,
     sigmoid_forward, sigmoid_backward, sigmoid, tanh_forward, tanh_backward, tanh,
@@ -17,19 +36,24 @@ from cnnlab.functional.losses import (
     binary_cross_entropy_with_logits,
     cross_entropy_forward, cross_entropy_backward, cross_entropy,
 )
-from cnnlab.functional.linear import (
+from cnnlab.functional.fully_connected import (
     linear_forward, linear_backward, linear, flatten_forward, flatten_backward, flatten,
 )
-from cnnlab.functional.dropout import dropout_forward, dropout_backward, dropout
+from cnnlab.functional.inverted_dropout import dropout_forward, dropout_backward, dropout
 from cnnlab.functional.norm import (
     batchnorm_forward, batchnorm_backward, batchnorm1d_forward, batchnorm2d_forward,
 )
 
-# --- convolution, pooling, upsampling (conv.py, pooling.py, upsample.py) ---
+# --- convolution, pooling, upsampling ---
 from cnnlab.functional.conv import (  # noqa: E402
     conv2d_forward, conv2d_backward, conv2d, conv2d_forward_naive, conv2d_backward_naive,
+)
+from cnnlab.functional.conv_transpose import (  # noqa: E402
     conv_transpose2d_forward, conv_transpose2d_backward, conv_transpose2d,
-    correlate1d, convolve1d, conv_matrix, spatially_separable_conv2d, separate_kernel,
+)
+from cnnlab.functional.correlation import correlate1d, convolve1d, conv_matrix  # noqa: E402
+from cnnlab.functional.separable import (  # noqa: E402
+    spatially_separable_conv2d, separate_kernel,
     depthwise_separable_conv2d_forward, depthwise_separable_conv2d_backward, depthwise_separable_conv2d,
 )
 from cnnlab.functional.pooling import (  # noqa: E402

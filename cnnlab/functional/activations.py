@@ -7,9 +7,12 @@ array of the same shape and float dtype (float32 in, float32 out).
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
+
+from cnnlab import _checks
+from cnnlab._checks import check_dout, real_array
 
 __all__ = [
     "step_forward", "step_backward", "step",
@@ -24,33 +27,6 @@ __all__ = [
     "softmax_forward", "softmax_backward", "softmax",
     "log_softmax_forward", "log_softmax_backward", "log_softmax",
 ]
-
-
-# ---------------------------------------------------------------------------------------------
-# Input checks shared by the functional modules (imported by losses, linear, dropout, norm).
-
-def _as_float(x: Any, func: str, name: str = "x") -> np.ndarray:
-    """``x`` as a float array: float arrays pass unchanged, ints and bools become float64."""
-    a = np.asarray(x)
-    if a.dtype.kind in "biu":
-        return a.astype(np.float64)
-    if a.dtype.kind != "f":
-        raise TypeError(f"{func}: {name} must be a real-valued array, got dtype {a.dtype}")
-    return a
-
-
-def _check_ndim(a: np.ndarray, ndims: tuple[int, ...], func: str, name: str, layout: str) -> None:
-    """ValueError unless ``a.ndim`` is one of ``ndims``; ``layout`` names the expected shape."""
-    if a.ndim not in ndims:
-        raise ValueError(f"{func}: {name} must be {layout}, got {name}.shape={a.shape}")
-
-
-def _check_dout(dout: Any, shape: tuple[int, ...], func: str) -> np.ndarray:
-    """``dout`` as a float array of the forward output's shape."""
-    d = _as_float(dout, func, "dout")
-    if d.shape != tuple(shape):
-        raise ValueError(f"{func}: dout.shape={d.shape} but the forward output had shape {tuple(shape)}")
-    return d
 
 
 class ActivationCache(NamedTuple):
@@ -69,13 +45,13 @@ def _cached(x: np.ndarray, out: np.ndarray, param: float | None = None):
 
 def step_forward(x: np.ndarray) -> tuple[np.ndarray, ActivationCache]:
     """Heaviside step, the perceptron's activation: 1 where x > 0, else 0. x: any shape."""
-    x = _as_float(x, "step_forward")
+    x = real_array("step_forward", "x", x)
     return _cached(x, (x > 0).astype(x.dtype))
 
 
 def step_backward(dout: np.ndarray, cache: ActivationCache) -> np.ndarray:
     """The step is flat almost everywhere, so dx = 0 (this is why perceptrons need their own rule)."""
-    return np.zeros_like(_check_dout(dout, cache.x.shape, "step_backward"), dtype=cache.x.dtype)
+    return np.zeros_like(check_dout("step_backward", dout, cache.x.shape), dtype=cache.x.dtype)
 
 
 def step(x: np.ndarray) -> np.ndarray:
@@ -85,13 +61,13 @@ def step(x: np.ndarray) -> np.ndarray:
 
 def identity_forward(x: np.ndarray) -> tuple[np.ndarray, ActivationCache]:
     """Identity (linear) activation, out = x (a copy). x: any shape."""
-    x = _as_float(x, "identity_forward")
+    x = real_array("identity_forward", "x", x)
     return _cached(x, x.copy())
 
 
 def identity_backward(dout: np.ndarray, cache: ActivationCache) -> np.ndarray:
     """dx = dout (a copy)."""
-    return _check_dout(dout, cache.x.shape, "identity_backward").astype(cache.x.dtype, copy=True)
+    return check_dout("identity_backward", dout, cache.x.shape).astype(cache.x.dtype, copy=True)
 
 
 def identity(x: np.ndarray) -> np.ndarray:
@@ -111,13 +87,13 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 def sigmoid_forward(x: np.ndarray) -> tuple[np.ndarray, ActivationCache]:
     """Logistic sigmoid sigma(x) = 1 / (1 + e^-x), stable for large |x|. x: any shape."""
-    x = _as_float(x, "sigmoid_forward")
+    x = real_array("sigmoid_forward", "x", x)
     return _cached(x, _sigmoid(x))
 
 
 def sigmoid_backward(dout: np.ndarray, cache: ActivationCache) -> np.ndarray:
     """sigma'(x) = sigma(x) (1 - sigma(x)), so dx = dout * out * (1 - out)."""
-    dout = _check_dout(dout, cache.x.shape, "sigmoid_backward")
+    dout = check_dout("sigmoid_backward", dout, cache.x.shape)
     return (dout * cache.out * (1 - cache.out)).astype(cache.x.dtype, copy=False)
 
 
@@ -128,13 +104,13 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 def tanh_forward(x: np.ndarray) -> tuple[np.ndarray, ActivationCache]:
     """Hyperbolic tangent, tanh(x) = 2 sigma(2x) - 1, a zero-centred sigmoid. x: any shape."""
-    x = _as_float(x, "tanh_forward")
+    x = real_array("tanh_forward", "x", x)
     return _cached(x, np.tanh(x))
 
 
 def tanh_backward(dout: np.ndarray, cache: ActivationCache) -> np.ndarray:
     """tanh'(x) = 1 - tanh(x)^2, so dx = dout * (1 - out^2)."""
-    dout = _check_dout(dout, cache.x.shape, "tanh_backward")
+    dout = check_dout("tanh_backward", dout, cache.x.shape)
     return (dout * (1 - cache.out ** 2)).astype(cache.x.dtype, copy=False)
 
 
@@ -145,14 +121,14 @@ def tanh(x: np.ndarray) -> np.ndarray:
 
 def swish_forward(x: np.ndarray, *, beta: float = 1.0) -> tuple[np.ndarray, ActivationCache]:
     """Swish f(x) = x * sigma(beta x); beta = 1 is torch's SiLU. x: any shape."""
-    x = _as_float(x, "swish_forward")
+    x = real_array("swish_forward", "x", x)
     s = _sigmoid(beta * x)
     return x * s, ActivationCache(x, s, beta)   # the cache keeps sigma(beta x), not f(x)
 
 
 def swish_backward(dout: np.ndarray, cache: ActivationCache) -> np.ndarray:
     """f'(x) = s + beta x s (1 - s) with s = sigma(beta x); for beta = 1 this is f + s (1 - f)."""
-    dout = _check_dout(dout, cache.x.shape, "swish_backward")
+    dout = check_dout("swish_backward", dout, cache.x.shape)
     s, beta = cache.out, cache.param
     return (dout * (s + beta * cache.x * s * (1 - s))).astype(cache.x.dtype, copy=False)
 
@@ -172,13 +148,13 @@ def silu(x: np.ndarray) -> np.ndarray:
 
 def relu_forward(x: np.ndarray) -> tuple[np.ndarray, ActivationCache]:
     """Rectified linear unit max(0, x). x: any shape."""
-    x = _as_float(x, "relu_forward")
+    x = real_array("relu_forward", "x", x)
     return _cached(x, np.maximum(x, 0))
 
 
 def relu_backward(dout: np.ndarray, cache: ActivationCache) -> np.ndarray:
     """Gradient passes where x > 0 and stops elsewhere (0 at x = 0, as in torch)."""
-    dout = _check_dout(dout, cache.x.shape, "relu_backward")
+    dout = check_dout("relu_backward", dout, cache.x.shape)
     return np.where(cache.x > 0, dout, 0).astype(cache.x.dtype, copy=False)
 
 
@@ -189,13 +165,13 @@ def relu(x: np.ndarray) -> np.ndarray:
 
 def leaky_relu_forward(x: np.ndarray, *, negative_slope: float = 0.01) -> tuple[np.ndarray, ActivationCache]:
     """Leaky ReLU: x where x > 0, negative_slope * x elsewhere. x: any shape."""
-    x = _as_float(x, "leaky_relu_forward")
+    x = real_array("leaky_relu_forward", "x", x)
     return _cached(x, np.where(x > 0, x, negative_slope * x).astype(x.dtype, copy=False), negative_slope)
 
 
 def leaky_relu_backward(dout: np.ndarray, cache: ActivationCache) -> np.ndarray:
     """Slope 1 where x > 0, negative_slope elsewhere: the gradient never dies completely."""
-    dout = _check_dout(dout, cache.x.shape, "leaky_relu_backward")
+    dout = check_dout("leaky_relu_backward", dout, cache.x.shape)
     return np.where(cache.x > 0, dout, cache.param * dout).astype(cache.x.dtype, copy=False)
 
 
@@ -206,14 +182,14 @@ def leaky_relu(x: np.ndarray, *, negative_slope: float = 0.01) -> np.ndarray:
 
 def elu_forward(x: np.ndarray, *, alpha: float = 1.0) -> tuple[np.ndarray, ActivationCache]:
     """Exponential linear unit: x where x > 0, alpha (e^x - 1) elsewhere. x: any shape."""
-    x = _as_float(x, "elu_forward")
+    x = real_array("elu_forward", "x", x)
     negative = alpha * np.expm1(np.minimum(x, 0))   # min(x, 0): no overflow from large positive x
     return _cached(x, np.where(x > 0, x, negative).astype(x.dtype, copy=False), alpha)
 
 
 def elu_backward(dout: np.ndarray, cache: ActivationCache) -> np.ndarray:
     """Slope 1 where x > 0; alpha e^x = out + alpha elsewhere."""
-    dout = _check_dout(dout, cache.x.shape, "elu_backward")
+    dout = check_dout("elu_backward", dout, cache.x.shape)
     return np.where(cache.x > 0, dout, dout * (cache.out + cache.param)).astype(cache.x.dtype, copy=False)
 
 
@@ -237,12 +213,12 @@ def maxout_forward(x: np.ndarray, *, num_pieces: int) -> tuple[np.ndarray, Maxou
     x: (N, K * num_pieces), read as (N, K, num_pieces) (each unit's pieces are adjacent).
     Returns out: (N, K) with out[n, k] = max_j x[n, k * num_pieces + j].
     """
-    x = _as_float(x, "maxout_forward")
-    _check_ndim(x, (2,), "maxout_forward", "x", "(N, K * num_pieces)")
-    if int(num_pieces) != num_pieces or num_pieces < 1 or x.shape[1] % num_pieces:
-        raise ValueError(f"maxout_forward: num_pieces={num_pieces} must be a positive integer dividing "
-                         f"the {x.shape[1]} features of x (x.shape={x.shape})")
-    pieces = x.reshape(x.shape[0], -1, int(num_pieces))
+    x = real_array("maxout_forward", "x", x, ndim=2, layout="(N, K * num_pieces)")
+    num_pieces = _checks.integer("maxout_forward", "num_pieces", num_pieces, minimum=1)
+    if x.shape[1] % num_pieces:
+        raise ValueError(f"maxout_forward: num_pieces={num_pieces} must divide the {x.shape[1]} features of x "
+                         f"(x.shape={x.shape})")
+    pieces = x.reshape(x.shape[0], x.shape[1] // num_pieces, num_pieces)
     argmax = pieces.argmax(axis=-1)
     out = np.take_along_axis(pieces, argmax[..., None], axis=-1)[..., 0]
     return out, MaxoutCache(x.shape, argmax, x.dtype)
@@ -250,7 +226,7 @@ def maxout_forward(x: np.ndarray, *, num_pieces: int) -> tuple[np.ndarray, Maxou
 
 def maxout_backward(dout: np.ndarray, cache: MaxoutCache) -> np.ndarray:
     """Each unit's gradient goes to its winning piece (the first on ties). Returns dx: (N, K * num_pieces)."""
-    dout = _check_dout(dout, cache.argmax.shape, "maxout_backward")
+    dout = check_dout("maxout_backward", dout, cache.argmax.shape)
     n, k = cache.argmax.shape
     dx = np.zeros((n, k, cache.x_shape[1] // k), dtype=cache.dtype)
     np.put_along_axis(dx, cache.argmax[..., None], dout[..., None], axis=-1)
@@ -270,12 +246,6 @@ class SoftmaxCache(NamedTuple):
     axis: int
 
 
-def _check_axis(x: np.ndarray, axis: int, func: str) -> int:
-    if not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"{func}: axis={axis} is out of range for x.shape={x.shape}")
-    return axis % x.ndim
-
-
 def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
     """log softmax(x) = x - m - log sum exp(x - m) with m = max(x): no exp ever overflows."""
     shifted = x - x.max(axis=axis, keepdims=True)
@@ -288,8 +258,8 @@ def softmax_forward(x: np.ndarray, *, axis: int = -1) -> tuple[np.ndarray, Softm
 
     x: any shape, e.g. scores (N, K). Returns out of x's shape, non-negative, summing to 1 along axis.
     """
-    x = _as_float(x, "softmax_forward")
-    axis = _check_axis(x, axis, "softmax_forward")
+    x = real_array("softmax_forward", "x", x)
+    axis = _checks.axis("softmax_forward", axis, x)
     with np.errstate(under="ignore"):   # softmax is shift-invariant; the max becomes e^0 = 1
         e = np.exp(x - x.max(axis=axis, keepdims=True))
     out = e / e.sum(axis=axis, keepdims=True)
@@ -298,7 +268,7 @@ def softmax_forward(x: np.ndarray, *, axis: int = -1) -> tuple[np.ndarray, Softm
 
 def softmax_backward(dout: np.ndarray, cache: SoftmaxCache) -> np.ndarray:
     """Jacobian ds_i/dx_j = s_i (delta_ij - s_j), so dx = s * (dout - sum_j dout_j s_j)."""
-    dout = _check_dout(dout, cache.out.shape, "softmax_backward")
+    dout = check_dout("softmax_backward", dout, cache.out.shape)
     s = cache.out
     return (s * (dout - (dout * s).sum(axis=cache.axis, keepdims=True))).astype(s.dtype, copy=False)
 
@@ -313,15 +283,15 @@ def log_softmax_forward(x: np.ndarray, *, axis: int = -1) -> tuple[np.ndarray, S
 
     x: any shape. Returns out of x's shape.
     """
-    x = _as_float(x, "log_softmax_forward")
-    axis = _check_axis(x, axis, "log_softmax_forward")
+    x = real_array("log_softmax_forward", "x", x)
+    axis = _checks.axis("log_softmax_forward", axis, x)
     out = _log_softmax(x, axis)
     return out, SoftmaxCache(out, axis)
 
 
 def log_softmax_backward(dout: np.ndarray, cache: SoftmaxCache) -> np.ndarray:
     """d log s_i / dx_j = delta_ij - s_j, so dx = dout - s * sum_i dout_i with s = exp(out)."""
-    dout = _check_dout(dout, cache.out.shape, "log_softmax_backward")
+    dout = check_dout("log_softmax_backward", dout, cache.out.shape)
     with np.errstate(under="ignore"):
         s = np.exp(cache.out)
     return (dout - s * dout.sum(axis=cache.axis, keepdims=True)).astype(s.dtype, copy=False)

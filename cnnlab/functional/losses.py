@@ -13,7 +13,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from cnnlab.functional.activations import _as_float, _check_ndim, _log_softmax, _sigmoid
+from cnnlab._checks import choice, real_array
+from cnnlab.functional.activations import _log_softmax, _sigmoid
 
 __all__ = [
     "squared_error_forward", "squared_error_backward", "squared_error",
@@ -35,8 +36,8 @@ class LossCache(NamedTuple):
 def _pair(pred: Any, target: Any, func: str, names: str) -> tuple[np.ndarray, np.ndarray]:
     """Prediction and target as float arrays of one shape; ``names`` is e.g. "o, t"."""
     pred_name, target_name = names.split(", ")
-    pred = _as_float(pred, func, pred_name)
-    target = _as_float(target, func, target_name).astype(pred.dtype, copy=False)
+    pred = real_array(func, pred_name, pred)
+    target = real_array(func, target_name, target).astype(pred.dtype, copy=False)
     if pred.shape != target.shape:
         raise ValueError(f"{func}: {pred_name}.shape={pred.shape} but {target_name}.shape={target.shape}; "
                          "they must match")
@@ -45,8 +46,7 @@ def _pair(pred: Any, target: Any, func: str, names: str) -> tuple[np.ndarray, np
 
 def _scale(reduction: str, count: int, func: str) -> float:
     """The factor a summed loss is multiplied by: 1/count for "mean", 1 for "sum"."""
-    if reduction not in ("mean", "sum"):
-        raise ValueError(f"{func}: reduction={reduction!r} must be 'mean' or 'sum'")
+    choice(func, "reduction", reduction, ("mean", "sum"))
     return 1.0 / max(count, 1) if reduction == "mean" else 1.0
 
 
@@ -179,7 +179,7 @@ def _class_targets(target: Any, logits: np.ndarray, func: str) -> np.ndarray:
                              f"got values in [{target.min()}, {target.max()}]")
         return np.eye(k, dtype=logits.dtype)[target]
     if target.shape == (n, k):
-        return _as_float(target, func, "target").astype(logits.dtype, copy=False)
+        return real_array(func, "target", target).astype(logits.dtype, copy=False)
     raise ValueError(f"{func}: target.shape={target.shape} must be (N,) class indices or (N, K) probabilities "
                      f"with logits.shape={logits.shape}")
 
@@ -192,8 +192,7 @@ def cross_entropy_forward(logits: np.ndarray, target: np.ndarray, *,
     (one-hot rows included). "mean" divides the sum over examples by N.
     """
     func = "cross_entropy_forward"
-    logits = _as_float(logits, func, "logits")
-    _check_ndim(logits, (2,), func, "logits", "(N, K)")
+    logits = real_array(func, "logits", logits, ndim=2, layout="(N, K)")
     y = _class_targets(target, logits, func)
     cache = LossCache(logits, y, _scale(reduction, logits.shape[0], func))
     return _loss(-np.sum(y * _log_softmax(logits, axis=1)), cache)

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cnnlab.functional.activations import _as_float, _check_dout, _check_ndim
+from cnnlab._checks import check_dout, real_array
 
 __all__ = ["batchnorm_forward", "batchnorm_backward", "batchnorm1d_forward", "batchnorm2d_forward"]
 
@@ -37,8 +37,7 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *,
     Returns (out: x's shape, cache, (new_running_mean, new_running_var)).
     """
     func = "batchnorm_forward"
-    x = _as_float(x, func, "x")
-    _check_ndim(x, (2, 3, 4, 5), func, "x", "(N, D) or (N, C, H, W)")
+    x = real_array(func, "x", x, ndim=(2, 3, 4, 5), layout="(N, D), (N, C, L), (N, C, H, W) or (N, C, D, H, W)")
     c, axes = x.shape[1], (0, *range(2, x.ndim))
     shape = [1] * x.ndim
     shape[1] = c                                   # (1, C) or (1, C, 1, 1): broadcasts over x
@@ -63,7 +62,7 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *,
 def _per_channel(x: np.ndarray, func: str, **arrays: np.ndarray) -> dict[str, np.ndarray]:
     """The per-channel arguments as float arrays, each checked to be (C,) for x's C = x.shape[1]."""
     c = x.shape[1]
-    params = {name: _as_float(value, func, name) for name, value in arrays.items()}
+    params = {name: real_array(func, name, value) for name, value in arrays.items()}
     for name, value in params.items():
         if value.shape != (c,):
             raise ValueError(f"{func}: {name}.shape={value.shape} but x has {c} channels "
@@ -80,7 +79,7 @@ def batchnorm_backward(dout: np.ndarray, cache: BatchNormCache) -> tuple[np.ndar
     In eval mode they are constants and dx = g * inv_std.
     """
     x_hat, axes = cache.x_hat, cache.axes
-    dout = _check_dout(dout, x_hat.shape, "batchnorm_backward")
+    dout = check_dout("batchnorm_backward", dout, x_hat.shape)
     dbeta = dout.sum(axis=axes)
     dgamma = (dout * x_hat).sum(axis=axes)
     g = dout * cache.gamma
@@ -92,8 +91,7 @@ def batchnorm_backward(dout: np.ndarray, cache: BatchNormCache) -> tuple[np.ndar
 
 
 def _batchnorm_nd(x: np.ndarray, ndims: tuple[int, ...], func: str, layout: str, *args, **kwargs):
-    x = _as_float(x, func, "x")
-    _check_ndim(x, ndims, func, "x", layout)
+    x = real_array(func, "x", x, ndim=ndims, layout=layout)
     return batchnorm_forward(x, *args, **kwargs)
 
 

@@ -15,7 +15,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cnnlab.functional.conv import Pair, _as_float, _offsets, _pad, _pair, _unpad
+from cnnlab._checks import Pair, int_pair, real_array
+from cnnlab.functional._windows import (check_fits, offsets, out_size, pad, padded_shape, transposed_out_size,
+                                        unpad)
 
 __all__ = [
     "max_pool2d_forward", "max_pool2d_backward", "max_pool2d",
@@ -39,28 +41,20 @@ class _PoolArgs(NamedTuple):
 
 def _check_pool(fn: str, x, kernel_size, stride, padding) -> _PoolArgs:
     """Validate pooling arguments; stride defaults to kernel_size; padding at most half the kernel (as torch)."""
-    x = _as_float(x, "x", fn, 4, "(N, C, H, W)")
-    kernel = _pair(kernel_size, "kernel_size", fn, minimum=1)
-    stride = kernel if stride is None else _pair(stride, "stride", fn, minimum=1)
-    padding = _pair(padding, "padding", fn, minimum=0)
+    x = real_array(fn, "x", x, ndim=4, layout="(N, C, H, W)")
+    kernel, stride, padding = _window_args(fn, kernel_size, stride, padding)
     if any(2 * p > k for p, k in zip(padding, kernel)):
         raise ValueError(f"{fn}: padding={padding} must be at most half of kernel_size={kernel}")
-    if any(k > n + 2 * p for k, n, p in zip(kernel, x.shape[2:], padding)):
-        raise ValueError(f"{fn}: kernel_size={kernel} is larger than the padded input "
-                         f"(x.shape={x.shape}, padding={padding})")
-    out_hw = tuple((n + 2 * p - k) // s + 1 for n, k, s, p in zip(x.shape[2:], kernel, stride, padding))
+    check_fits(fn, x.shape, kernel, padding)
+    out_hw = tuple(out_size(n, k, s, p) for n, k, s, p in zip(x.shape[2:], kernel, stride, padding))
     return _PoolArgs(x, kernel, stride, padding, out_hw)
 
 
-def _pad_with_minus_inf(x: np.ndarray, padding: Pair) -> np.ndarray:
-    """Pad with -inf, which never wins a max (torch's max pooling padding)."""
-    if not any(padding):
-        return x
-    return np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2), constant_values=-np.inf)
-
-
-def _padded_shape(x_shape: tuple, padding: Pair) -> tuple:
-    return x_shape[:2] + (x_shape[2] + 2 * padding[0], x_shape[3] + 2 * padding[1])
+def _window_args(fn: str, kernel_size, stride, padding) -> tuple[Pair, Pair, Pair]:
+    """kernel_size, stride (default: kernel_size) and padding as pairs."""
+    kernel = int_pair(fn, "kernel_size", kernel_size, minimum=1)
+    stride = kernel if stride is None else int_pair(fn, "stride", stride, minimum=1)
+    return kernel, stride, int_pair(fn, "padding", padding, minimum=0)
 
 
 # ----------------------------------------------------------------------------- max pooling
@@ -81,9 +75,9 @@ def max_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | 
     for max_pool2d_backward. Ties send the gradient to the first maximum in row-major window order.
     """
     x, kernel, stride, padding, out_hw = _check_pool("max_pool2d_forward", x, kernel_size, stride, padding)
-    xp = _pad_with_minus_inf(x, padding)
+    xp = pad(x, padding, -np.inf)      # -inf never wins a max (torch's padding)
     out = arg = None
-    for k, (_, _, region) in enumerate(_offsets(kernel, stride, _ONE, out_hw)):
+    for k, (_, _, region) in enumerate(offsets(kernel, stride, _ONE, out_hw)):
         candidate = xp[region]                      # offset k of every window at once
         if out is None:
             out, arg = candidate.copy(), np.zeros(candidate.shape, np.min_scalar_type(kernel[0] * kernel[1]))
@@ -101,11 +95,11 @@ def max_pool2d_backward(dout: np.ndarray, cache: MaxPool2dCache) -> np.ndarray:
     """
     x_shape, arg, kernel, stride, padding = cache
     dout = np.asarray(dout)
-    dxp = np.zeros(_padded_shape(x_shape, padding), dtype=dout.dtype)
+    dxp = np.zeros(padded_shape(x_shape, padding), dtype=dout.dtype)
     zero = np.zeros((), dout.dtype)
-    for k, (_, _, region) in enumerate(_offsets(kernel, stride, _ONE, arg.shape[2:])):
+    for k, (_, _, region) in enumerate(offsets(kernel, stride, _ONE, arg.shape[2:])):
         dxp[region] += np.where(arg == k, dout, zero)
-    return np.ascontiguousarray(_unpad(dxp, padding, x_shape[2:]))
+    return np.ascontiguousarray(unpad(dxp, padding, x_shape[2:]))
 
 
 def max_pool2d(x: np.ndarray, *, kernel_size: int | Pair, stride: int | Pair | None = None,
@@ -127,7 +121,7 @@ def max_pool2d_forward_naive(x: np.ndarray, *, kernel_size: int | Pair, stride: 
     x: (N, C, H, W). Returns out: (N, C, H', W') and a cache for max_pool2d_backward_naive.
     """
     x, kernel, stride, padding, out_hw = _check_pool("max_pool2d_forward_naive", x, kernel_size, stride, padding)
-    xp = _pad_with_minus_inf(x, padding)
+    xp = pad(x, padding, -np.inf)      # -inf never wins a max (torch's padding)
     out = np.zeros(x.shape[:2] + out_hw, dtype=x.dtype)
     argmax = np.zeros(out.shape + (2,), dtype=np.intp)
     for n, c, i, j in np.ndindex(out.shape):
@@ -146,11 +140,11 @@ def max_pool2d_backward_naive(dout: np.ndarray, cache: MaxPool2dNaiveCache) -> n
     """
     x_shape, argmax, padding = cache
     dout = np.asarray(dout)
-    dxp = np.zeros(_padded_shape(x_shape, padding), dtype=dout.dtype)
+    dxp = np.zeros(padded_shape(x_shape, padding), dtype=dout.dtype)
     for n, c, i, j in np.ndindex(dout.shape):
         row, col = argmax[n, c, i, j]
         dxp[n, c, row, col] += dout[n, c, i, j]       # overlapping windows may share a maximum
-    return _unpad(dxp, padding, x_shape[2:]).copy()
+    return unpad(dxp, padding, x_shape[2:]).copy()
 
 
 # ----------------------------------------------------------------------------- switches and unpooling
@@ -180,16 +174,14 @@ def max_unpool2d(x: np.ndarray, indices: np.ndarray, *, kernel_size: int | Pair,
     H = (H' - 1) sH - 2 pH + kH unless output_size gives (H, W) (or (N, C, H, W)).
     """
     fn = "max_unpool2d"
-    x = _as_float(x, "x", fn, 4, "(N, C, H', W')")
+    x = real_array(fn, "x", x, ndim=4, layout="(N, C, H', W')")
     indices = np.asarray(indices)
     if indices.shape != x.shape or not np.issubdtype(indices.dtype, np.integer):
         raise ValueError(f"{fn}: indices must be an integer array of x's shape {x.shape}, "
                          f"got {indices.dtype} {indices.shape}")
-    kernel = _pair(kernel_size, "kernel_size", fn, minimum=1)
-    stride = kernel if stride is None else _pair(stride, "stride", fn, minimum=1)
-    padding = _pair(padding, "padding", fn, minimum=0)
+    kernel, stride, padding = _window_args(fn, kernel_size, stride, padding)
     if output_size is None:
-        hw = tuple((n - 1) * s - 2 * p + k for n, s, p, k in zip(x.shape[2:], stride, padding, kernel))
+        hw = tuple(transposed_out_size(n, k, s, p) for n, k, s, p in zip(x.shape[2:], kernel, stride, padding))
     else:
         hw = tuple(int(v) for v in tuple(output_size)[-2:])
     if indices.size and (indices.min() < 0 or indices.max() >= hw[0] * hw[1]):
@@ -213,7 +205,7 @@ class AvgPool2dCache(NamedTuple):
 def _window_sum(xp: np.ndarray, kernel: Pair, stride: Pair, out_hw: Pair) -> np.ndarray:
     """sum over each window: (N, C, H', W'), one strided slice per kernel offset."""
     total = np.zeros(xp.shape[:2] + out_hw, dtype=xp.dtype)
-    for _, _, region in _offsets(kernel, stride, _ONE, out_hw):
+    for _, _, region in offsets(kernel, stride, _ONE, out_hw):
         total += xp[region]
     return total
 
@@ -221,10 +213,10 @@ def _window_sum(xp: np.ndarray, kernel: Pair, stride: Pair, out_hw: Pair) -> np.
 def _spread(g: np.ndarray, x_shape: tuple, kernel: Pair, stride: Pair, padding: Pair,
             xp: np.ndarray | None = None) -> np.ndarray:
     """Adjoint of a window sum: add g (N, C, H', W') to every pixel of its window (times xp if given)."""
-    dxp = np.zeros(_padded_shape(x_shape, padding), dtype=g.dtype)
-    for _, _, region in _offsets(kernel, stride, _ONE, g.shape[2:]):
+    dxp = np.zeros(padded_shape(x_shape, padding), dtype=g.dtype)
+    for _, _, region in offsets(kernel, stride, _ONE, g.shape[2:]):
         dxp[region] += g if xp is None else g * xp[region]
-    return np.ascontiguousarray(_unpad(dxp, padding, x_shape[2:]))
+    return np.ascontiguousarray(unpad(dxp, padding, x_shape[2:]))
 
 
 def avg_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | Pair | None = None,
@@ -234,7 +226,7 @@ def avg_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | 
     x: (N, C, H, W). Returns out: (N, C, H', W') = window sum / (kH * kW), and a cache.
     """
     x, kernel, stride, padding, out_hw = _check_pool("avg_pool2d_forward", x, kernel_size, stride, padding)
-    out = _window_sum(_pad(x, padding), kernel, stride, out_hw) / (kernel[0] * kernel[1])
+    out = _window_sum(pad(x, padding), kernel, stride, out_hw) / (kernel[0] * kernel[1])
     return out, AvgPool2dCache(x.shape, kernel, stride, padding)
 
 
@@ -270,7 +262,7 @@ def l2_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | P
     x: (N, C, H, W). Returns out: (N, C, H', W') and a cache. Zero padding adds nothing to the sums.
     """
     x, kernel, stride, padding, out_hw = _check_pool("l2_pool2d_forward", x, kernel_size, stride, padding)
-    xp = _pad(x, padding)
+    xp = pad(x, padding)
     out = np.sqrt(_window_sum(xp * xp, kernel, stride, out_hw))
     return out, L2Pool2dCache(xp, out, kernel, stride, padding, x.shape)
 
@@ -303,7 +295,7 @@ def global_avg_pool2d_forward(x: np.ndarray) -> tuple[np.ndarray, GlobalAvgPool2
 
     x: (N, C, H, W). Returns out: (N, C) and a cache (x's shape).
     """
-    x = _as_float(x, "x", "global_avg_pool2d_forward", 4, "(N, C, H, W)")
+    x = real_array("global_avg_pool2d_forward", "x", x, ndim=4, layout="(N, C, H, W)")
     return x.mean(axis=(2, 3)), GlobalAvgPool2dCache(x.shape)
 
 

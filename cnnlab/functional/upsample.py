@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cnnlab.functional.conv import _as_float
+from cnnlab._checks import real_array
 
 __all__ = [
     "upsample_nearest2d_forward", "upsample_nearest2d_backward", "upsample_nearest2d",
@@ -67,7 +67,7 @@ def _linear_matrix(n_in: int, scale: float, align_corners: bool) -> np.ndarray:
 
 def _resample(fn: str, x, a_h_of, a_w_of) -> tuple[np.ndarray, UpsampleCache]:
     """out = A_h @ x @ A_w.T over the last two axes of x (N, C, H, W)."""
-    x = _as_float(x, "x", fn, 4, "(N, C, H, W)")
+    x = real_array(fn, "x", x, ndim=4, layout="(N, C, H, W)")
     a_h, a_w = a_h_of(x.shape[2]).astype(x.dtype), a_w_of(x.shape[3]).astype(x.dtype)
     if a_h.shape[0] == 0 or a_w.shape[0] == 0:
         raise ValueError(f"{fn}: output size {(a_h.shape[0], a_w.shape[0])} is empty for x.shape={x.shape}")

@@ -20,11 +20,10 @@ from torch import nn
 from torch.autograd import Function
 from torch.autograd.function import once_differentiable
 
-# by name: ``cnnlab.functional.linear`` is also the forward-only function re-exported by the package
 from cnnlab.functional.activations import (relu_backward, relu_forward, sigmoid_backward, sigmoid_forward,
                                            tanh_backward, tanh_forward)
 from cnnlab.functional.conv import conv2d_backward, conv2d_forward
-from cnnlab.functional.linear import linear_backward, linear_forward
+from cnnlab.functional.fully_connected import linear_backward, linear_forward
 from cnnlab.functional.norm import batchnorm_backward, batchnorm_forward
 from cnnlab.functional.pooling import (avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward,
                                        max_pool2d_forward)
@@ -197,7 +196,7 @@ class NumpyConv2d(nn.Conv2d):
 
 
 class NumpyLinear(nn.Linear):
-    """nn.Linear computed by cnnlab.functional.linear (x: (N, D_in))."""
+    """nn.Linear computed by cnnlab.functional.fully_connected (x: (N, D_in))."""
 
     def check(self) -> None:
         """Nothing to check: every nn.Linear is supported."""

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import torch
 
+from cnnlab._checks import int_pair
+
 
 def _as_batch(fn: str, x: torch.Tensor) -> tuple[torch.Tensor, bool]:
     """(N, C, H, W) view of x and whether x was a single (C, H, W) image."""
@@ -26,13 +28,6 @@ def _as_batch(fn: str, x: torch.Tensor) -> tuple[torch.Tensor, bool]:
     if x.ndim != 4:
         raise ValueError(f"{fn}: x must be (N, C, H, W) or (C, H, W), got shape {tuple(x.shape)}")
     return x, False
-
-
-def _pair(fn: str, name: str, v: int | tuple[int, int]) -> tuple[int, int]:
-    pair = (v, v) if isinstance(v, int) else tuple(v)
-    if len(pair) != 2 or not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in pair):
-        raise ValueError(f"{fn}: {name} must be a positive int or a pair of them, got {v!r}")
-    return pair
 
 
 def horizontal_flip(x: torch.Tensor) -> torch.Tensor:
@@ -62,7 +57,7 @@ def random_crop(x: torch.Tensor, size: int | tuple[int, int], *, padding: int = 
     """
     fn = "random_crop"
     xb, single = _as_batch(fn, x)
-    h, w = _pair(fn, "size", size)
+    h, w = int_pair(fn, "size", size, minimum=1)
     if isinstance(padding, bool) or not isinstance(padding, int) or padding < 0:
         raise ValueError(f"{fn}: padding must be an int >= 0, got {padding!r}")
     if padding:
@@ -81,7 +76,7 @@ def random_crop(x: torch.Tensor, size: int | tuple[int, int], *, padding: int = 
 
 def center_crop(x: torch.Tensor, size: int | tuple[int, int]) -> torch.Tensor:
     """The central ``size`` crop. x: (..., H, W) -> (..., h, w) (top-left rounding like torchvision)."""
-    h, w = _pair("center_crop", "size", size)
+    h, w = int_pair("center_crop", "size", size, minimum=1)
     H, W = x.shape[-2:]
     if h > H or w > W:
         raise ValueError(f"center_crop: size {(h, w)} is larger than the image {(H, W)}")
@@ -96,7 +91,7 @@ def ten_crop(x: torch.Tensor, size: int | tuple[int, int]) -> torch.Tensor:
     bottom-right, centre, then the same five flipped left to right.
     """
     xb, _ = _as_batch("ten_crop", x)
-    h, w = _pair("ten_crop", "size", size)
+    h, w = int_pair("ten_crop", "size", size, minimum=1)
     H, W = xb.shape[-2:]
     if h > H or w > W:
         raise ValueError(f"ten_crop: size {(h, w)} is larger than the image {(H, W)}")

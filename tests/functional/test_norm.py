@@ -134,7 +134,7 @@ def test_three_training_steps_then_eval_match_torch_modules(module, shape, forwa
 
 def test_rejects_bad_shapes(rng):
     gamma, beta, rm, rv = _params(3, rng)
-    with pytest.raises(ValueError, match=r"batchnorm_forward: x must be \(N, D\) or \(N, C, H, W\), got x.shape=\(3,\)"):
+    with pytest.raises(ValueError, match=r"batchnorm_forward: x must be 2-D to 5-D \(N, D\), \(N, C, L\), \(N, C, H, W\) or \(N, C, D, H, W\), got x.shape=\(3,\)"):
         _bn(np.ones(3), gamma, beta, rm, rv)
     with pytest.raises(ValueError, match=r"batchnorm_forward: gamma.shape=\(2,\) but x has 3 channels"):
         _bn(np.ones((4, 3)), gamma[:2], beta, rm, rv)
@@ -146,9 +146,9 @@ def test_rejects_bad_shapes(rng):
 
 def test_1d_and_2d_aliases_check_ndim(rng):
     gamma, beta, rm, rv = _params(3, rng)
-    with pytest.raises(ValueError, match=r"batchnorm2d_forward: x must be \(N, C, H, W\), got x.shape=\(4, 3\)"):
+    with pytest.raises(ValueError, match=r"batchnorm2d_forward: x must be 4-D \(N, C, H, W\), got x.shape=\(4, 3\)"):
         F.batchnorm2d_forward(np.ones((4, 3)), gamma, beta, running_mean=rm, running_var=rv)
-    with pytest.raises(ValueError, match=r"batchnorm1d_forward: x must be \(N, D\) or \(N, C, L\), got x.shape=\(2, 3, 2, 2\)"):
+    with pytest.raises(ValueError, match=r"batchnorm1d_forward: x must be 2-D or 3-D \(N, D\) or \(N, C, L\), got x.shape=\(2, 3, 2, 2\)"):
         F.batchnorm1d_forward(np.ones((2, 3, 2, 2)), gamma, beta, running_mean=rm, running_var=rv)
 
 

@@ -181,13 +181,13 @@ X = np.zeros((1, 2, 4, 4))
 
 @pytest.mark.parametrize("call, error, message", [
     (lambda: F.max_pool2d_forward(X[0], kernel_size=2), ValueError, r"max_pool2d_forward: x must be 4-D"),
-    (lambda: F.max_pool2d(X, kernel_size=0), ValueError, r"kernel_size must be positive"),
-    (lambda: F.max_pool2d(X, kernel_size=2, stride=0), ValueError, r"stride must be positive"),
+    (lambda: F.max_pool2d(X, kernel_size=0), ValueError, r"max_pool2d_forward: kernel_size must be >= 1, got 0"),
+    (lambda: F.max_pool2d(X, kernel_size=2, stride=0), ValueError, r"max_pool2d_forward: stride must be >= 1, got 0"),
     (lambda: F.max_pool2d(X, kernel_size=2, padding=-1), ValueError, r"padding must be >= 0"),
     (lambda: F.max_pool2d(X, kernel_size=2, padding=2), ValueError, r"at most half of kernel_size"),
-    (lambda: F.max_pool2d(X, kernel_size=5), ValueError, r"kernel_size=\(5, 5\) is larger than the padded input"),
-    (lambda: F.max_pool2d_forward_naive(X, kernel_size=(2, 2, 2)), TypeError, r"kernel_size must be an int"),
-    (lambda: F.avg_pool2d(X, kernel_size=5), ValueError, r"avg_pool2d_forward: kernel_size"),
+    (lambda: F.max_pool2d(X, kernel_size=5), ValueError, r"max_pool2d_forward: kernel 5x5 is larger than the padded input in height: 5 > 4 \+ 2\*0"),
+    (lambda: F.max_pool2d_forward_naive(X, kernel_size=(2, 2, 2)), ValueError, r"max_pool2d_forward_naive: kernel_size must be an int or a pair of ints, got \(2, 2, 2\)"),
+    (lambda: F.avg_pool2d(X, kernel_size=5), ValueError, r"avg_pool2d_forward: kernel 5x5 is larger"),
     (lambda: F.l2_pool2d(X[0], kernel_size=2), ValueError, r"l2_pool2d_forward: x must be 4-D"),
     (lambda: F.global_avg_pool2d(X[0]), ValueError, r"global_avg_pool2d_forward: x must be 4-D"),
     (lambda: F.max_pool2d_with_indices(X, kernel_size=7), ValueError, r"larger than the padded input"),

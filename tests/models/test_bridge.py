@@ -11,7 +11,7 @@ from torch.autograd import gradcheck  # noqa: E402
 
 from cnnlab.models import lenet5, small_resnet18  # noqa: E402
 from cnnlab.functional.conv import conv2d_backward_naive, conv2d_forward_naive  # noqa: E402
-from cnnlab.functional.linear import linear_backward, linear_forward  # noqa: E402
+from cnnlab.functional.fully_connected import linear_backward, linear_forward  # noqa: E402
 from cnnlab.models.bridge import (AvgPool2dFunction, BatchNormFunction, Conv2dFunction,  # noqa: E402
                                   LinearFunction, MaxPool2dFunction, NumpyBatchNorm2d, NumpyConv2d, NumpyLinear,
                                   NumpyMaxPool2d, NumpyReLU, ReLUFunction, SigmoidFunction, TanhFunction,

@@ -1,4 +1,4 @@
-"""Tests for cnnlab/functional/linear.py."""
+"""Tests for cnnlab/functional/fully_connected.py."""
 
 import numpy as np
 import pytest
@@ -119,13 +119,13 @@ def test_flatten_matches_torch(shape, seed):
 def test_linear_rejects_mismatched_shapes():
     with pytest.raises(ValueError, match=r"linear_forward: x has 5 features but w expects 4 \(w.shape=\(3, 4\)\)"):
         F.linear(np.ones((2, 5)), np.ones((3, 4)))
-    with pytest.raises(ValueError, match=r"linear_forward: b.shape=\(4,\) but w has 3 outputs"):
+    with pytest.raises(ValueError, match=r"linear_forward: b must have shape \(3,\) for w.shape=\(3, 4\), got b.shape=\(4,\)"):
         F.linear(np.ones((2, 4)), np.ones((3, 4)), np.ones(4))
-    with pytest.raises(ValueError, match=r"linear_forward: x must be \(N, D_in\), got x.shape=\(4,\)"):
+    with pytest.raises(ValueError, match=r"linear_forward: x must be 2-D \(N, D_in\), got x.shape=\(4,\)"):
         F.linear(np.ones(4), np.ones((3, 4)))
-    with pytest.raises(ValueError, match=r"linear_forward: w must be \(D_out, D_in\), got w.shape=\(4,\)"):
+    with pytest.raises(ValueError, match=r"linear_forward: w must be 2-D \(D_out, D_in\), got w.shape=\(4,\)"):
         F.linear(np.ones((2, 4)), np.ones(4))
-    with pytest.raises(TypeError, match=r"linear_forward: w must be a real-valued array"):
+    with pytest.raises(TypeError, match=r"linear_forward: w must be a real array"):
         F.linear(np.ones((2, 4)), np.array([["a"] * 4]))
 
 

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cnnlab.functional.activations import _as_float, _check_dout, _check_ndim
+from cnnlab._checks import check_dout, check_shape, real_array
 
 __all__ = ["linear_forward", "linear_backward", "linear", "flatten_forward", "flatten_backward", "flatten"]
 
@@ -24,17 +24,13 @@ def linear_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) ->
     Returns out: (N, D_out) and a cache for linear_backward.
     """
     func = "linear_forward"
-    x, w = _as_float(x, func, "x"), _as_float(w, func, "w")
-    _check_ndim(x, (2,), func, "x", "(N, D_in)")
-    _check_ndim(w, (2,), func, "w", "(D_out, D_in)")
+    x = real_array(func, "x", x, ndim=2, layout="(N, D_in)")
+    w = real_array(func, "w", w, ndim=2, layout="(D_out, D_in)")
     if x.shape[1] != w.shape[1]:
         raise ValueError(f"{func}: x has {x.shape[1]} features but w expects {w.shape[1]} (w.shape={w.shape})")
     out = x @ w.T
     if b is not None:
-        b = _as_float(b, func, "b")
-        if b.shape != (w.shape[0],):
-            raise ValueError(f"{func}: b.shape={b.shape} but w has {w.shape[0]} outputs, so b must be "
-                             f"({w.shape[0]},) (w.shape={w.shape})")
+        b = check_shape(func, "b", real_array(func, "b", b), (w.shape[0],), f" for w.shape={w.shape}")
         out = out + b
     return out.astype(x.dtype, copy=False), LinearCache(x, w, b is not None)
 
@@ -47,7 +43,7 @@ def linear_backward(dout: np.ndarray, cache: LinearCache) -> tuple[np.ndarray, n
     or None when the forward had no bias.
     """
     x, w = cache.x, cache.w
-    dout = _check_dout(dout, (x.shape[0], w.shape[0]), "linear_backward")
+    dout = check_dout("linear_backward", dout, (x.shape[0], w.shape[0]))
     db = dout.sum(axis=0).astype(x.dtype, copy=False) if cache.has_bias else None
     return (dout @ w).astype(x.dtype, copy=False), (dout.T @ x).astype(w.dtype, copy=False), db
 
@@ -67,7 +63,7 @@ def flatten_forward(x: np.ndarray) -> tuple[np.ndarray, FlattenCache]:
 
     x: (N, ...), e.g. (N, C, H, W). Returns out: (N, C*H*W) (row-major, torch's order; a copy).
     """
-    x = _as_float(x, "flatten_forward")
+    x = real_array("flatten_forward", "x", x)
     if x.ndim < 1:
         raise ValueError(f"flatten_forward: x must have a batch axis, got x.shape={x.shape}")
     return x.reshape(x.shape[0], int(np.prod(x.shape[1:]))).copy(), FlattenCache(x.shape, x.dtype)
@@ -76,7 +72,7 @@ def flatten_forward(x: np.ndarray) -> tuple[np.ndarray, FlattenCache]:
 def flatten_backward(dout: np.ndarray, cache: FlattenCache) -> np.ndarray:
     """Reshape dout: (N, prod) back to the input's shape (N, ...)."""
     n = cache.x_shape[0]
-    dout = _check_dout(dout, (n, int(np.prod(cache.x_shape[1:]))), "flatten_backward")
+    dout = check_dout("flatten_backward", dout, (n, int(np.prod(cache.x_shape[1:]))))
     return dout.reshape(cache.x_shape).astype(cache.dtype, copy=True)
 
 

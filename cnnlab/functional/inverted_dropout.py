@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cnnlab.functional.activations import _as_float, _check_dout
+from cnnlab._checks import check_dout, generator, number, real_array
 
 __all__ = ["dropout_forward", "dropout_backward", "dropout"]
 
@@ -27,14 +27,12 @@ def dropout_forward(x: np.ndarray, *, p: float = 0.5, training: bool = True,
     p: drop probability in [0, 1). rng: np.random.Generator, required when training with p > 0.
     Returns out (x's shape) and a cache for dropout_backward.
     """
-    x = _as_float(x, "dropout_forward")
-    if not 0 <= p < 1:
-        raise ValueError(f"dropout_forward: p={p} must be a drop probability in [0, 1)")
+    x = real_array("dropout_forward", "x", x)
+    if not 0 <= number("dropout_forward", "p", p) < 1:
+        raise ValueError(f"dropout_forward: p must be a drop probability in [0, 1), got {p!r}")
     if not training or p == 0:
         return x.copy(), DropoutCache(None, x.shape, x.dtype)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"dropout_forward: rng must be a np.random.Generator when training with p={p}, "
-                        f"got {type(rng).__name__} (pass rng=np.random.default_rng(seed))")
+    generator("dropout_forward", rng, why=f" when training with p={p}")
     keep = rng.random(x.shape) >= p                       # each unit survives with probability 1 - p
     mask = (keep / (1 - p)).astype(x.dtype)
     return x * mask, DropoutCache(mask, x.shape, x.dtype)
@@ -42,7 +40,7 @@ def dropout_forward(x: np.ndarray, *, p: float = 0.5, training: bool = True,
 
 def dropout_backward(dout: np.ndarray, cache: DropoutCache) -> np.ndarray:
     """out = x * mask, so dx = dout * mask: dropped units get no gradient. Returns dx: x's shape."""
-    dout = _check_dout(dout, cache.x_shape, "dropout_backward")
+    dout = check_dout("dropout_backward", dout, cache.x_shape)
     if cache.mask is None:
         return dout.astype(cache.dtype, copy=True)
     return (dout * cache.mask).astype(cache.dtype, copy=False)

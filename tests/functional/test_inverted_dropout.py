@@ -1,4 +1,4 @@
-"""Tests for cnnlab/functional/dropout.py."""
+"""Tests for cnnlab/functional/inverted_dropout.py."""
 
 import numpy as np
 import pytest
@@ -85,7 +85,7 @@ def test_same_semantics_as_torch_dropout(x, p, seed):
 
 @pytest.mark.parametrize("p", [1.0, -0.1, 1.5])
 def test_p_must_be_a_probability_below_one(p):
-    with pytest.raises(ValueError, match=rf"dropout_forward: p={p} must be a drop probability in \[0, 1\)"):
+    with pytest.raises(ValueError, match=rf"dropout_forward: p must be a drop probability in \[0, 1\), got {p}"):
         F.dropout(np.ones(3), p=p, rng=np.random.default_rng(0))
 
 

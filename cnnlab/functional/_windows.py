@@ -1,0 +1,199 @@
+"""The window machinery that convolution, pooling and their backward passes share.
+
+A kH x kW window slides over x zero-padded by (pH, pW), stepping (sH, sW), its taps spread by the
+dilation (dH, dW). Output size per axis (torch's rule, written here once):
+
+    H' = (H + 2 pH - dH (kH - 1) - 1) // sH + 1          (rounded up instead with ceil_mode)
+
+and a transposed convolution (or an unpooling) inverts it: H = (H' - 1) sH - 2 pH + dH (kH - 1) + opH + 1.
+
+Two ways to visit every window without a Python loop over pixels:
+- ``offsets``: for each of the kH * kW kernel offsets (u, v), the pixels all windows read at that
+  offset form one strided slice of the padded input, so a loop over offsets does whole-array work;
+- ``windows``/``im2col``: a strided *view* lists, for every output pixel, the numbers its window
+  sees; copied once into a column matrix, a convolution becomes one matmul per group (``gemm_*``).
+  ``col2im`` is im2col's adjoint: it adds every column back onto the pixels it was read from.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterator, NamedTuple
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from cnnlab._checks import Pair, check_shape, int_pair, integer, real_array
+
+# ----------------------------------------------------------------------------- sizes
+
+
+def out_size(n: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1, *,
+             ceil_mode: bool = False) -> int:
+    """H' = (H + 2p - d (k - 1) - 1) // s + 1 windows along one axis (torch's rule).
+
+    ceil_mode rounds the division up, but as torch a last window must start inside the input or
+    its left padding, never in the right padding alone. May be <= 0 when the kernel does not fit.
+    """
+    span = n + 2 * padding - dilation * (kernel - 1) - 1      # how far the first tap can travel
+    if not ceil_mode:
+        return span // stride + 1
+    steps = -(-span // stride)
+    if steps * stride >= n + padding:
+        steps -= 1
+    return steps + 1
+
+
+def transposed_out_size(n: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1,
+                        output_padding: int = 0) -> int:
+    """The input size out_size inverts: H = (H' - 1) s - 2p + d (k - 1) + op + 1."""
+    return (n - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+
+
+def check_fits(fn: str, x_shape: tuple, kernel: Pair, padding: Pair, dilation: Pair = (1, 1)) -> None:
+    """ValueError unless the dilated kernel fits inside the padded input (both spatial axes)."""
+    for axis, n, k, p, d in zip(("height", "width"), x_shape[-2:], kernel, padding, dilation):
+        if d * (k - 1) + 1 > n + 2 * p:
+            raise ValueError(
+                f"{fn}: kernel {kernel[0]}x{kernel[1]}" + (f" (dilation={dilation})" if max(dilation) > 1 else "")
+                + f" is larger than the padded "
+                f"input in {axis}: {d * (k - 1) + 1} > {n} + 2*{p} (x.shape={tuple(x_shape)}, padding={padding})")
+
+
+# ----------------------------------------------------------------------------- convolution arguments
+
+class ConvArgs(NamedTuple):
+    """conv2d / conv_transpose2d arguments, checked and normalised."""
+    x: np.ndarray
+    w: np.ndarray
+    b: np.ndarray | None
+    stride: Pair
+    padding: Pair
+    dilation: Pair
+    groups: int
+
+
+def check_conv(fn: str, x, w, b, stride, padding, dilation, groups, *, transposed: bool = False) -> ConvArgs:
+    """Validate conv2d (w: (C_out, C_in/G, kH, kW)) or conv_transpose2d (w: (C_in, C_out/G, kH, kW))
+    arguments; w and b take x's dtype."""
+    x = real_array(fn, "x", x, ndim=4, layout="(N, C, H, W)")
+    layout = "(C_in, C_out/G, kH, kW)" if transposed else "(C_out, C_in/G, kH, kW)"
+    w = real_array(fn, "w", w, ndim=4, layout=layout, dtype=x.dtype)
+    groups = integer(fn, "groups", groups, minimum=1)
+    c_in, c_out = (w.shape[0], w.shape[1] * groups) if transposed else (w.shape[1] * groups, w.shape[0])
+    if w.shape[0] % groups:
+        raise ValueError(f"{fn}: groups={groups} does not divide w.shape[0]={w.shape[0]} (w.shape={w.shape})")
+    if x.shape[1] != c_in:
+        raise ValueError(f"{fn}: x has {x.shape[1]} channels but w expects {c_in} (w.shape={w.shape}"
+                         + (f", groups={groups})" if groups > 1 else ")"))
+    if b is not None:
+        b = check_shape(fn, "b", real_array(fn, "b", b, dtype=x.dtype), (c_out,), f" for w.shape={w.shape}")
+    stride = int_pair(fn, "stride", stride, minimum=1)
+    padding = int_pair(fn, "padding", padding, minimum=0)
+    dilation = int_pair(fn, "dilation", dilation, minimum=1)
+    return ConvArgs(x, w, b, stride, padding, dilation, groups)
+
+
+# ----------------------------------------------------------------------------- padding and offsets
+
+def pad(x: np.ndarray, padding: Pair, value: float = 0.0) -> np.ndarray:
+    """Pad the last two axes by (pH, pW) on both sides with ``value`` (no copy when there is no padding)."""
+    ph, pw = padding
+    if ph == 0 and pw == 0:
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+
+
+def unpad(xp: np.ndarray, padding: Pair, hw: Pair) -> np.ndarray:
+    """Inverse of pad: the (H, W) interior of a padded array (a view)."""
+    ph, pw = padding
+    return xp[:, :, ph:ph + hw[0], pw:pw + hw[1]]
+
+
+def padded_shape(x_shape: tuple, padding: Pair) -> tuple:
+    """(N, C, H + 2 pH, W + 2 pW)."""
+    return tuple(x_shape[:2]) + (x_shape[2] + 2 * padding[0], x_shape[3] + 2 * padding[1])
+
+
+def offsets(kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair) -> Iterator[tuple[int, int, tuple]]:
+    """For each kernel offset (u, v), the strided slice of the padded input that offset touches.
+
+    Output pixel (i, j) reads xp[u*dH + i*sH, v*dW + j*sW]; over all (i, j) that is one slice.
+    """
+    for u in range(kernel[0]):
+        for v in range(kernel[1]):
+            h0, w0 = u * dilation[0], v * dilation[1]
+            yield u, v, (slice(None), slice(None),
+                         slice(h0, h0 + stride[0] * (out_hw[0] - 1) + 1, stride[0]),
+                         slice(w0, w0 + stride[1] * (out_hw[1] - 1) + 1, stride[1]))
+
+
+# ----------------------------------------------------------------------------- im2col machinery
+
+def windows(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair) -> np.ndarray:
+    """Read-only strided view (C, kH, kW, N, H', W') of xp (N, C, Hp, Wp):
+    [c, u, v, n, i, j] = xp[n, c, u*dH + i*sH, v*dW + j*sW]. No data is copied."""
+    sn, sc, sh, sw = xp.strides
+    shape = (xp.shape[1],) + tuple(kernel) + (xp.shape[0],) + tuple(out_hw)
+    strides = (sc, dilation[0] * sh, dilation[1] * sw, sn, stride[0] * sh, stride[1] * sw)
+    return as_strided(xp, shape=shape, strides=strides, writeable=False)
+
+
+def im2col(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair, groups: int) -> np.ndarray:
+    """Column matrix (G, C/G * kH * kW, N * H' * W'): column (n, i, j) lists what output pixel (i, j) sees."""
+    # The reshape copies the strided view into one contiguous matrix per group (the only big copy),
+    # so each group's convolution is a single large matmul.
+    c_g = xp.shape[1] // groups * kernel[0] * kernel[1]
+    return windows(xp, kernel, stride, dilation, out_hw).reshape(groups, c_g, xp.shape[0] * out_hw[0] * out_hw[1])
+
+
+def col2im(dcols: np.ndarray, padded: tuple, kernel: Pair, stride: Pair, dilation: Pair,
+           out_hw: Pair) -> np.ndarray:
+    """Adjoint of im2col: add every column entry back onto the padded pixel it was read from.
+
+    dcols: (G, C/G * kH * kW, N * H' * W'). Returns dxp: ``padded`` (N, C, Hp, Wp).
+    """
+    n, c = padded[:2]
+    dcols = dcols.reshape((c,) + tuple(kernel) + (n,) + tuple(out_hw))
+    dxp = np.zeros((c, n) + tuple(padded[2:]), dtype=dcols.dtype)   # channels first, like dcols
+    for u, v, region in offsets(kernel, stride, dilation, out_hw):
+        dxp[region] += dcols[:, u, v]                   # one strided slice per kernel offset
+    return dxp.transpose(1, 0, 2, 3)
+
+
+def channels_first(a: np.ndarray, groups: int) -> np.ndarray:
+    """(N, C, H, W) -> (G, C/G, N * H * W), contiguous: the layout the column matrices use."""
+    n, c, h, w = a.shape
+    return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).reshape(groups, c // groups, n * h * w)
+
+
+def grouped(w: np.ndarray, groups: int) -> np.ndarray:
+    """Weight (F, C/G, kH, kW) as a stack of per-group matrices (G, F/G, C/G * kH * kW)."""
+    return w.reshape(groups, w.shape[0] // groups, math.prod(w.shape[1:]))
+
+
+def gemm_out(w: np.ndarray, cols: np.ndarray, groups: int, out_shape: tuple,
+             b: np.ndarray | None = None) -> np.ndarray:
+    """out_g = W_g @ cols_g (+ b), returned as a contiguous out_shape (N, F, H', W')."""
+    out = np.matmul(grouped(w, groups), cols)                          # (G, F/G, N * H' * W')
+    n, f, h, w_ = out_shape
+    by_sample = out.reshape(f, n, h * w_).transpose(1, 0, 2)            # (N, F, H' * W'), a view
+    result = np.empty(by_sample.shape, dtype=out.dtype)
+    if b is None:
+        np.copyto(result, by_sample)
+    else:
+        np.add(by_sample, b[:, None], out=result)                      # reorder and add the bias in one pass
+    return result.reshape(out_shape)
+
+
+def gemm_dw(dout_cf: np.ndarray, cols: np.ndarray, w_shape: tuple) -> np.ndarray:
+    """dW_g = dout_g @ cols_g.T, with dout_cf (G, F/G, N * H' * W') -> w_shape."""
+    return np.matmul(dout_cf, cols.transpose(0, 2, 1)).reshape(w_shape)
+
+
+def gemm_dcols(w: np.ndarray, dout_cf: np.ndarray, groups: int) -> np.ndarray:
+    """dcols_g = W_g.T @ dout_g -> (G, C/G * kH * kW, N * H' * W')."""
+    w_t = grouped(w, groups).transpose(0, 2, 1)
+    if w_t.shape[2] == 1:                   # one filter per group (depthwise): an outer product,
+        return w_t * dout_cf                # which broadcasting does far faster than matmul
+    return np.matmul(w_t, dout_cf)

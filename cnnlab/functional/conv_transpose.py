@@ -1,0 +1,84 @@
+"""Transposed ("fractionally strided") convolution, as torch.nn.functional.conv_transpose2d.
+
+The gradient of a convolution with respect to its input is a transposed convolution, and that is
+exactly how ``conv_transpose2d_forward`` is computed: it is conv2d's backward-data pass (col2im of
+W.T @ x), and its own backward is an ordinary convolution (im2col and matmul). Output size per axis:
+H' = (H - 1) sH - 2 pH + dH (kH - 1) + opH + 1, the input size a conv2d with these settings inverts.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from cnnlab._checks import Pair, check_dout, int_pair
+from cnnlab.functional._windows import (channels_first, check_conv, col2im, gemm_dcols,
+                                        gemm_dw, gemm_out, im2col, pad, transposed_out_size, unpad)
+
+__all__ = ["conv_transpose2d_forward", "conv_transpose2d_backward", "conv_transpose2d"]
+
+
+class ConvTranspose2dCache(NamedTuple):
+    x: np.ndarray
+    w: np.ndarray
+    has_bias: bool
+    stride: Pair
+    padding: Pair
+    dilation: Pair
+    groups: int
+    out_shape: tuple          # (N, C_out, H', W'): what dout must be
+
+
+def conv_transpose2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *,
+                             stride: int | Pair = 1, padding: int | Pair = 0, output_padding: int | Pair = 0,
+                             dilation: int | Pair = 1, groups: int = 1) -> tuple[np.ndarray, ConvTranspose2dCache]:
+    """Transposed convolution: x (N, C_in, H, W); w: (C_in, C_out/G, kH, kW) (torch's layout);
+    b: (C_out,) or None.
+
+    Returns out: (N, C_out, H', W') with H' = (H - 1) sH - 2 pH + dH (kH - 1) + opH + 1, and a cache.
+    Each input pixel scatters w * x[n, c, i, j] onto the output window at (i sH, j sW): col2im.
+    """
+    fn = "conv_transpose2d_forward"
+    x, w, b, stride, padding, dilation, groups = check_conv(fn, x, w, b, stride, padding, dilation, groups,
+                                                             transposed=True)
+    output_padding = int_pair(fn, "output_padding", output_padding, minimum=0)
+    if any(op >= max(s, d) for op, s, d in zip(output_padding, stride, dilation)):
+        raise ValueError(f"{fn}: output_padding={output_padding} must be smaller than stride={stride} "
+                         f"or dilation={dilation}")
+    kernel, in_hw = w.shape[2:], x.shape[2:]
+    out_hw = tuple(transposed_out_size(n, k, s, p, d, op) for n, k, s, p, d, op in
+                   zip(in_hw, kernel, stride, padding, dilation, output_padding))
+    if min(out_hw) < 1:
+        raise ValueError(f"{fn}: output size {out_hw} is not positive (x.shape={x.shape}, padding={padding})")
+    c_out = w.shape[1] * groups
+    padded = (x.shape[0], c_out) + tuple(n + 2 * p for n, p in zip(out_hw, padding))
+    dcols = gemm_dcols(w, channels_first(x, groups), groups)   # w read as a conv2d weight C_out -> C_in
+    out = np.ascontiguousarray(unpad(col2im(dcols, padded, kernel, stride, dilation, in_hw), padding, out_hw))
+    if b is not None:
+        out += b[:, None, None]
+    return out, ConvTranspose2dCache(x, w, b is not None, stride, padding, dilation, groups, out.shape)
+
+
+def conv_transpose2d_backward(dout: np.ndarray, cache: ConvTranspose2dCache) -> tuple[np.ndarray, np.ndarray,
+                                                                                       np.ndarray | None]:
+    """Gradients of conv_transpose2d_forward.
+
+    dout: (N, C_out, H', W'). Returns (dx (N, C_in, H, W), dw (C_in, C_out/G, kH, kW), db (C_out,) or None).
+    The adjoint of a transposed convolution is the ordinary convolution: dx = conv2d(dout, w).
+    """
+    x, w, has_bias, stride, padding, dilation, groups, out_shape = cache
+    dout = check_dout("conv_transpose2d_backward", dout, out_shape, w.dtype)
+    cols = im2col(pad(dout, padding), w.shape[2:], stride, dilation, x.shape[2:], groups)
+    dx = gemm_out(w, cols, groups, x.shape)
+    dw = gemm_dw(channels_first(x, groups), cols, w.shape)
+    db = dout.sum(axis=(0, 2, 3)) if has_bias else None
+    return dx, dw, db
+
+
+def conv_transpose2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *, stride: int | Pair = 1,
+                     padding: int | Pair = 0, output_padding: int | Pair = 0, dilation: int | Pair = 1,
+                     groups: int = 1) -> np.ndarray:
+    """Forward-only conv_transpose2d_forward: x (N, C_in, H, W), w (C_in, C_out/G, kH, kW) -> (N, C_out, H', W')."""
+    return conv_transpose2d_forward(x, w, b, stride=stride, padding=padding, output_padding=output_padding,
+                                    dilation=dilation, groups=groups)[0]
