@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from cnnlab._checks import choice, real_array
+from cnnlab._checks import check_dout, choice, real_array
 from cnnlab.functional.activations import _log_softmax, _sigmoid
 
 __all__ = [
@@ -56,10 +56,8 @@ def _loss(total: np.ndarray, cache: LossCache) -> tuple[np.floating, LossCache]:
 
 def _dpred(dout: Any, cache: LossCache, grad: np.ndarray, func: str) -> np.ndarray:
     """Chain the scalar upstream gradient onto the per-element gradient of the summed loss."""
-    dout = np.asarray(dout, dtype=np.float64)
-    if dout.size != 1:
-        raise ValueError(f"{func}: dout must be a scalar (the loss is a scalar), got dout.shape={dout.shape}")
-    return (float(dout.ravel()[0]) * cache.scale * grad).astype(cache.pred.dtype, copy=False)
+    dout = check_dout(func, dout, ())                   # the loss is a scalar, so is its upstream gradient
+    return (float(dout) * cache.scale * grad).astype(cache.pred.dtype, copy=False)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cnnlab._checks import check_dout, real_array
+from cnnlab._checks import check_dout, check_shape, real_array
 
 __all__ = ["batchnorm_forward", "batchnorm_backward", "batchnorm1d_forward", "batchnorm2d_forward"]
 
@@ -21,6 +21,7 @@ class BatchNormCache(NamedTuple):
     inv_std: np.ndarray     # 1 / sqrt(var + eps), broadcastable to x
     axes: tuple[int, ...]   # the axes statistics were taken over
     training: bool          # batch statistics (which depend on x) or running ones (constants)
+    dtypes: tuple           # of x, gamma and beta: each gradient comes back in its input's dtype
 
 
 def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *,
@@ -56,18 +57,16 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *,
     x_hat = (x - mean.reshape(shape)) * inv_std
     gamma_b = params["gamma"].reshape(shape)
     out = (gamma_b * x_hat + params["beta"].reshape(shape)).astype(x.dtype, copy=False)
-    return out, BatchNormCache(x_hat, gamma_b, inv_std, axes, training), (new_mean, new_var)
+    return out, BatchNormCache(x_hat, gamma_b, inv_std, axes, training,
+                                (x.dtype, params["gamma"].dtype, params["beta"].dtype)), (new_mean, new_var)
 
 
 def _per_channel(x: np.ndarray, func: str, **arrays: np.ndarray) -> dict[str, np.ndarray]:
     """The per-channel arguments as float arrays, each checked to be (C,) for x's C = x.shape[1]."""
     c = x.shape[1]
-    params = {name: real_array(func, name, value) for name, value in arrays.items()}
-    for name, value in params.items():
-        if value.shape != (c,):
-            raise ValueError(f"{func}: {name}.shape={value.shape} but x has {c} channels "
-                             f"(x.shape={x.shape}); expected ({c},)")
-    return params
+    return {name: check_shape(func, name, real_array(func, name, value), (c,),
+                              f" for the {c} channels of x (x.shape={x.shape})")
+            for name, value in arrays.items()}
 
 
 def batchnorm_backward(dout: np.ndarray, cache: BatchNormCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -86,8 +85,8 @@ def batchnorm_backward(dout: np.ndarray, cache: BatchNormCache) -> tuple[np.ndar
     if cache.training:
         g = g - g.mean(axis=axes, keepdims=True) - x_hat * (g * x_hat).mean(axis=axes, keepdims=True)
     dx = g * cache.inv_std
-    dtype = x_hat.dtype
-    return dx.astype(dtype, copy=False), dgamma.astype(dtype, copy=False), dbeta.astype(dtype, copy=False)
+    x_dtype, gamma_dtype, beta_dtype = cache.dtypes
+    return dx.astype(x_dtype, copy=False), dgamma.astype(gamma_dtype, copy=False), dbeta.astype(beta_dtype, copy=False)
 
 
 def _batchnorm_nd(x: np.ndarray, ndims: tuple[int, ...], func: str, layout: str, *args, **kwargs):

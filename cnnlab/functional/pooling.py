@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cnnlab._checks import Pair, int_pair, real_array
+from cnnlab._checks import Pair, check_dout, int_pair, real_array
 from cnnlab.functional._windows import (check_fits, offsets, out_size, pad, padded_shape, transposed_out_size,
                                         unpad)
 
@@ -65,6 +65,7 @@ class MaxPool2dCache(NamedTuple):
     kernel: Pair
     stride: Pair
     padding: Pair
+    dtype: np.dtype        # x's: the gradient comes back in it
 
 
 def max_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | Pair | None = None,
@@ -85,7 +86,7 @@ def max_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | 
         better = candidate > out                    # strictly greater: earlier maxima win ties
         np.copyto(arg, k, where=better)
         np.maximum(out, candidate, out=out)
-    return out, MaxPool2dCache(x.shape, arg, kernel, stride, padding)
+    return out, MaxPool2dCache(x.shape, arg, kernel, stride, padding, x.dtype)
 
 
 def max_pool2d_backward(dout: np.ndarray, cache: MaxPool2dCache) -> np.ndarray:
@@ -93,10 +94,10 @@ def max_pool2d_backward(dout: np.ndarray, cache: MaxPool2dCache) -> np.ndarray:
 
     dout: (N, C, H', W'). Returns dx: (N, C, H, W).
     """
-    x_shape, arg, kernel, stride, padding = cache
-    dout = np.asarray(dout)
-    dxp = np.zeros(padded_shape(x_shape, padding), dtype=dout.dtype)
-    zero = np.zeros((), dout.dtype)
+    x_shape, arg, kernel, stride, padding, dtype = cache
+    dout = check_dout("max_pool2d_backward", dout, arg.shape, dtype)
+    dxp = np.zeros(padded_shape(x_shape, padding), dtype=dtype)
+    zero = np.zeros((), dtype)
     for k, (_, _, region) in enumerate(offsets(kernel, stride, _ONE, arg.shape[2:])):
         dxp[region] += np.where(arg == k, dout, zero)
     return np.ascontiguousarray(unpad(dxp, padding, x_shape[2:]))
@@ -112,6 +113,7 @@ class MaxPool2dNaiveCache(NamedTuple):
     x_shape: tuple
     argmax: np.ndarray     # (N, C, H', W', 2): padded (row, col) of each window's first maximum
     padding: Pair
+    dtype: np.dtype
 
 
 def max_pool2d_forward_naive(x: np.ndarray, *, kernel_size: int | Pair, stride: int | Pair | None = None,
@@ -130,7 +132,7 @@ def max_pool2d_forward_naive(x: np.ndarray, *, kernel_size: int | Pair, stride: 
         u, v = np.unravel_index(np.argmax(window), kernel)     # np.argmax returns the first maximum
         out[n, c, i, j] = window[u, v]
         argmax[n, c, i, j] = top + u, left + v
-    return out, MaxPool2dNaiveCache(x.shape, argmax, padding)
+    return out, MaxPool2dNaiveCache(x.shape, argmax, padding, x.dtype)
 
 
 def max_pool2d_backward_naive(dout: np.ndarray, cache: MaxPool2dNaiveCache) -> np.ndarray:
@@ -138,9 +140,9 @@ def max_pool2d_backward_naive(dout: np.ndarray, cache: MaxPool2dNaiveCache) -> n
 
     dout: (N, C, H', W'). Returns dx: (N, C, H, W).
     """
-    x_shape, argmax, padding = cache
-    dout = np.asarray(dout)
-    dxp = np.zeros(padded_shape(x_shape, padding), dtype=dout.dtype)
+    x_shape, argmax, padding, dtype = cache
+    dout = check_dout("max_pool2d_backward_naive", dout, argmax.shape[:-1], dtype)
+    dxp = np.zeros(padded_shape(x_shape, padding), dtype=dtype)
     for n, c, i, j in np.ndindex(dout.shape):
         row, col = argmax[n, c, i, j]
         dxp[n, c, row, col] += dout[n, c, i, j]       # overlapping windows may share a maximum
@@ -200,6 +202,8 @@ class AvgPool2dCache(NamedTuple):
     kernel: Pair
     stride: Pair
     padding: Pair
+    out_shape: tuple
+    dtype: np.dtype
 
 
 def _window_sum(xp: np.ndarray, kernel: Pair, stride: Pair, out_hw: Pair) -> np.ndarray:
@@ -227,7 +231,7 @@ def avg_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | 
     """
     x, kernel, stride, padding, out_hw = _check_pool("avg_pool2d_forward", x, kernel_size, stride, padding)
     out = _window_sum(pad(x, padding), kernel, stride, out_hw) / (kernel[0] * kernel[1])
-    return out, AvgPool2dCache(x.shape, kernel, stride, padding)
+    return out, AvgPool2dCache(x.shape, kernel, stride, padding, out.shape, x.dtype)
 
 
 def avg_pool2d_backward(dout: np.ndarray, cache: AvgPool2dCache) -> np.ndarray:
@@ -235,9 +239,9 @@ def avg_pool2d_backward(dout: np.ndarray, cache: AvgPool2dCache) -> np.ndarray:
 
     dout: (N, C, H', W'). Returns dx: (N, C, H, W).
     """
-    x_shape, kernel, stride, padding = cache
-    dout = np.asarray(dout)
-    return _spread(dout / (kernel[0] * kernel[1]), x_shape, kernel, stride, padding)
+    x_shape, kernel, stride, padding, out_shape, dtype = cache
+    dout = check_dout("avg_pool2d_backward", dout, out_shape, dtype)
+    return _spread(dout / dtype.type(kernel[0] * kernel[1]), x_shape, kernel, stride, padding)
 
 
 def avg_pool2d(x: np.ndarray, *, kernel_size: int | Pair, stride: int | Pair | None = None,
@@ -273,7 +277,7 @@ def l2_pool2d_backward(dout: np.ndarray, cache: L2Pool2dCache) -> np.ndarray:
     dout: (N, C, H', W'). Returns dx: (N, C, H, W).
     """
     xp, out, kernel, stride, padding, x_shape = cache
-    dout = np.asarray(dout, dtype=out.dtype)
+    dout = check_dout("l2_pool2d_backward", dout, out.shape, out.dtype)
     g = np.divide(dout, out, out=np.zeros_like(out), where=out > 0)
     return _spread(g, x_shape, kernel, stride, padding, xp)
 
@@ -288,6 +292,7 @@ def l2_pool2d(x: np.ndarray, *, kernel_size: int | Pair, stride: int | Pair | No
 
 class GlobalAvgPool2dCache(NamedTuple):
     x_shape: tuple
+    dtype: np.dtype
 
 
 def global_avg_pool2d_forward(x: np.ndarray) -> tuple[np.ndarray, GlobalAvgPool2dCache]:
@@ -296,7 +301,7 @@ def global_avg_pool2d_forward(x: np.ndarray) -> tuple[np.ndarray, GlobalAvgPool2
     x: (N, C, H, W). Returns out: (N, C) and a cache (x's shape).
     """
     x = real_array("global_avg_pool2d_forward", "x", x, ndim=4, layout="(N, C, H, W)")
-    return x.mean(axis=(2, 3)), GlobalAvgPool2dCache(x.shape)
+    return x.mean(axis=(2, 3)), GlobalAvgPool2dCache(x.shape, x.dtype)
 
 
 def global_avg_pool2d_backward(dout: np.ndarray, cache: GlobalAvgPool2dCache) -> np.ndarray:
@@ -305,10 +310,8 @@ def global_avg_pool2d_backward(dout: np.ndarray, cache: GlobalAvgPool2dCache) ->
     dout: (N, C). Returns dx: (N, C, H, W).
     """
     n, c, h, w = cache.x_shape
-    dout = np.asarray(dout)
-    if dout.shape != (n, c):
-        raise ValueError(f"global_avg_pool2d_backward: dout must have shape {(n, c)}, got {dout.shape}")
-    return np.broadcast_to((dout / (h * w))[:, :, None, None], cache.x_shape).copy()
+    dout = check_dout("global_avg_pool2d_backward", dout, (n, c), cache.dtype)
+    return np.broadcast_to((dout / cache.dtype.type(h * w))[:, :, None, None], cache.x_shape).copy()
 
 
 def global_avg_pool2d(x: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cnnlab._checks import real_array
+from cnnlab._checks import check_dout, real_array
 
 __all__ = [
     "upsample_nearest2d_forward", "upsample_nearest2d_backward", "upsample_nearest2d",
@@ -26,6 +26,7 @@ Scale = float | tuple[float, float]
 class UpsampleCache(NamedTuple):
     a_h: np.ndarray        # (H', H)
     a_w: np.ndarray        # (W', W)
+    batch: tuple           # (N, C): with (H', W'), the shape dout must have
 
 
 def _scales(fn: str, scale_factor: Scale) -> tuple[float, float]:
@@ -71,12 +72,13 @@ def _resample(fn: str, x, a_h_of, a_w_of) -> tuple[np.ndarray, UpsampleCache]:
     a_h, a_w = a_h_of(x.shape[2]).astype(x.dtype), a_w_of(x.shape[3]).astype(x.dtype)
     if a_h.shape[0] == 0 or a_w.shape[0] == 0:
         raise ValueError(f"{fn}: output size {(a_h.shape[0], a_w.shape[0])} is empty for x.shape={x.shape}")
-    return np.matmul(np.matmul(a_h, x), a_w.T), UpsampleCache(a_h, a_w)
+    return np.matmul(np.matmul(a_h, x), a_w.T), UpsampleCache(a_h, a_w, x.shape[:2])
 
 
-def _resample_backward(dout: np.ndarray, cache: UpsampleCache) -> np.ndarray:
+def _resample_backward(fn: str, dout: np.ndarray, cache: UpsampleCache) -> np.ndarray:
     """dx = A_h.T @ dout @ A_w: each output pixel hands its gradient back with the same weights."""
-    dout = np.asarray(dout, dtype=cache.a_h.dtype)
+    out_shape = tuple(cache.batch) + (cache.a_h.shape[0], cache.a_w.shape[0])
+    dout = check_dout(fn, dout, out_shape, cache.a_h.dtype)
     return np.matmul(np.matmul(cache.a_h.T, dout), cache.a_w)
 
 
@@ -96,7 +98,7 @@ def upsample_nearest2d_backward(dout: np.ndarray, cache: UpsampleCache) -> np.nd
 
     dout: (N, C, H', W'). Returns dx: (N, C, H, W).
     """
-    return _resample_backward(dout, cache)
+    return _resample_backward("upsample_nearest2d_backward", dout, cache)
 
 
 def upsample_nearest2d(x: np.ndarray, *, scale_factor: Scale) -> np.ndarray:
@@ -121,7 +123,7 @@ def upsample_bilinear2d_backward(dout: np.ndarray, cache: UpsampleCache) -> np.n
 
     dout: (N, C, H', W'). Returns dx: (N, C, H, W).
     """
-    return _resample_backward(dout, cache)
+    return _resample_backward("upsample_bilinear2d_backward", dout, cache)
 
 
 def upsample_bilinear2d(x: np.ndarray, *, scale_factor: Scale, align_corners: bool = False) -> np.ndarray:

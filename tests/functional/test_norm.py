@@ -136,9 +136,9 @@ def test_rejects_bad_shapes(rng):
     gamma, beta, rm, rv = _params(3, rng)
     with pytest.raises(ValueError, match=r"batchnorm_forward: x must be 2-D to 5-D \(N, D\), \(N, C, L\), \(N, C, H, W\) or \(N, C, D, H, W\), got x.shape=\(3,\)"):
         _bn(np.ones(3), gamma, beta, rm, rv)
-    with pytest.raises(ValueError, match=r"batchnorm_forward: gamma.shape=\(2,\) but x has 3 channels"):
+    with pytest.raises(ValueError, match=r"batchnorm_forward: gamma must have shape \(3,\) for the 3 channels of x \(x.shape=\(4, 3\)\), got gamma.shape=\(2,\)"):
         _bn(np.ones((4, 3)), gamma[:2], beta, rm, rv)
-    with pytest.raises(ValueError, match=r"batchnorm_forward: running_var.shape=\(4,\) but x has 3 channels"):
+    with pytest.raises(ValueError, match=r"batchnorm_forward: running_var must have shape \(3,\) for the 3 channels of x .*, got running_var.shape=\(4,\)"):
         _bn(np.ones((4, 3)), gamma, beta, rm, np.ones(4))
     with pytest.raises(ValueError, match=r"batchnorm_forward: training needs more than 1 value per channel"):
         _bn(np.ones((1, 3)), gamma, beta, rm, rv)

@@ -202,5 +202,5 @@ def test_bad_input(call, error, message):
 
 def test_global_avg_pool_backward_checks_dout():
     _, cache = F.global_avg_pool2d_forward(X)
-    with pytest.raises(ValueError, match=r"dout must have shape \(1, 2\)"):
+    with pytest.raises(ValueError, match=r"global_avg_pool2d_backward: dout.shape=\(2, 1\) but the forward output had shape \(1, 2\)"):
         F.global_avg_pool2d_backward(np.zeros((2, 1)), cache)
