@@ -1,10 +1,12 @@
 """Loss functions: squared error, mean squared error, binary and categorical cross-entropy.
 
-``loss, cache = <l>_forward(prediction, target, ...)`` returns a 0-d float (a numpy scalar of the
-prediction's dtype); ``<l>_backward(dout, cache)`` returns the gradient with respect to the
-prediction only (targets are data), ``dout`` being the scalar upstream gradient (1.0 at the top).
-``reduction="mean"`` averages over the elements (over the N examples for cross_entropy),
-``reduction="sum"`` adds them up.
+``loss, cache = <l>_forward(prediction, target, ...)`` returns the loss and a cache;
+``<l>_backward(dout, cache)`` returns the gradient with respect to the prediction only (targets
+and weights are data), ``dout`` being the upstream gradient of the loss (1.0 at the top).
+Every loss is a sum of terms L_i, one per element (one per example and position for
+cross_entropy), and ``reduction`` says what comes out, as in torch:
+``"mean"`` the average of the L_i (a 0-d float of the prediction's dtype), ``"sum"`` their sum,
+``"none"`` the array of the L_i itself; its ``dout`` then has that array's shape.
 """
 
 from __future__ import annotations
@@ -25,12 +27,18 @@ __all__ = [
     "cross_entropy_forward", "cross_entropy_backward", "cross_entropy",
 ]
 
+REDUCTIONS = ("mean", "sum", "none")
+
 
 class LossCache(NamedTuple):
-    """What a loss backward needs: prediction, target (as floats), reduction's divisor."""
+    """What a loss backward needs: prediction and target (as floats), the op's weights, the reduction."""
     pred: np.ndarray
     target: np.ndarray
-    scale: float        # 1 / (number of terms averaged), or 1.0 for "sum"
+    weight: np.ndarray | None     # per-element weights (broadcast to pred), or None
+    extra: Any                    # pos_weight for the logits BCE; unused otherwise
+    reduction: str
+    scale: float                  # 1 / (what "mean" divides by), or 1.0
+    unbatched: bool = False       # cross_entropy of one example, logits (C,): a batch of 1 inside
 
 
 def _pair(pred: Any, target: Any, func: str, names: str) -> tuple[np.ndarray, np.ndarray]:
@@ -44,24 +52,58 @@ def _pair(pred: Any, target: Any, func: str, names: str) -> tuple[np.ndarray, np
     return pred, target
 
 
-def _scale(reduction: str, count: int, func: str) -> float:
-    """The factor a summed loss is multiplied by: 1/count for "mean", 1 for "sum"."""
-    choice(func, "reduction", reduction, ("mean", "sum"))
-    return 1.0 / max(count, 1) if reduction == "mean" else 1.0
+def _check_reduction(reduction: Any, func: str) -> str:
+    return choice(func, "reduction", reduction, REDUCTIONS)
 
 
-def _loss(total: np.ndarray, cache: LossCache) -> tuple[np.floating, LossCache]:
-    return (total * cache.scale).astype(cache.pred.dtype)[()], cache
+def _broadcast_weight(weight: Any, shape: tuple, func: str, name: str, dtype: np.dtype) -> np.ndarray | None:
+    """An optional weight that broadcasts to ``shape`` without changing it (torch's rule)."""
+    if weight is None:
+        return None
+    weight = real_array(func, name, weight).astype(dtype, copy=False)
+    try:
+        fits = np.broadcast_shapes(weight.shape, shape) == tuple(shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{func}: {name}.shape={weight.shape} does not broadcast to the input's shape {shape}")
+    return weight
 
 
-def _dpred(dout: Any, cache: LossCache, grad: np.ndarray, func: str) -> np.ndarray:
-    """Chain the scalar upstream gradient onto the per-element gradient of the summed loss."""
+def _reduce(terms: np.ndarray, cache: LossCache) -> tuple[np.ndarray | np.floating, LossCache]:
+    """The loss from its terms L_i: their mean, sum, or the terms themselves."""
+    dtype = cache.pred.dtype
+    if cache.reduction == "none":
+        return terms.astype(dtype, copy=False), cache
+    return (np.sum(terms) * cache.scale).astype(dtype)[()], cache
+
+
+def _chain(dout: Any, cache: LossCache, grad: np.ndarray, func: str, factor: float = 1.0) -> np.ndarray:
+    """d loss / d pred from dL_i/dpred = factor * grad (pred's shape) and the upstream dout.
+
+    "none": each term has its own dout, so dpred = (factor * dout) * grad. "sum"/"mean": dout is
+    a scalar and dpred = (dout * factor * scale) * grad, the scalar formed first so that no
+    intermediate overflows where the result does not (2 * 1e308 would; 2 / size * 1e308 need not).
+    """
+    if cache.reduction == "none":
+        dout = check_dout(func, dout, grad.shape)
+        return ((factor * dout) * grad).astype(cache.pred.dtype, copy=False)
     dout = check_dout(func, dout, ())                   # the loss is a scalar, so is its upstream gradient
-    return (float(dout) * cache.scale * grad).astype(cache.pred.dtype, copy=False)
+    return ((float(dout) * factor * cache.scale) * grad).astype(cache.pred.dtype, copy=False)
+
+
+def _weighted(grad: np.ndarray, weight: np.ndarray | None) -> np.ndarray:
+    return grad if weight is None else grad * weight
 
 
 # ---------------------------------------------------------------------------------------------
 # Squared error (the notes' E = 1/2 sum (t - o)^2) and mean squared error (torch's mse_loss)
+
+def _cache(pred, target, func, reduction, count, weight=None, extra=None) -> LossCache:
+    """A LossCache whose "mean" divides by ``count`` (the number of terms, at least 1)."""
+    reduction = _check_reduction(reduction, func)
+    return LossCache(pred, target, weight, extra, reduction, 1.0 / max(count, 1) if reduction == "mean" else 1.0)
+
 
 def squared_error_forward(o: np.ndarray, t: np.ndarray) -> tuple[np.floating, LossCache]:
     """The notes' error E = 1/2 * sum((t - o)^2) over every element.
@@ -69,12 +111,12 @@ def squared_error_forward(o: np.ndarray, t: np.ndarray) -> tuple[np.floating, Lo
     o: outputs, any shape; t: targets, the same shape. Returns (E, cache).
     """
     o, t = _pair(o, t, "squared_error_forward", "o, t")
-    return _loss(0.5 * np.sum((t - o) ** 2), LossCache(o, t, 1.0))
+    return _reduce(0.5 * (t - o) ** 2, _cache(o, t, "squared_error_forward", "sum", o.size))
 
 
 def squared_error_backward(dout: float, cache: LossCache) -> np.ndarray:
     """dE/do = -(t - o) = o - t (the 1/2 cancels the 2 of the square). Returns do: o's shape."""
-    return _dpred(dout, cache, cache.pred - cache.target, "squared_error_backward")
+    return _chain(dout, cache, cache.pred - cache.target, "squared_error_backward")
 
 
 def squared_error(o: np.ndarray, t: np.ndarray) -> np.floating:
@@ -83,22 +125,21 @@ def squared_error(o: np.ndarray, t: np.ndarray) -> np.floating:
 
 
 def mse_loss_forward(input: np.ndarray, target: np.ndarray, *,
-                     reduction: str = "mean") -> tuple[np.floating, LossCache]:
-    """Mean squared error mean((input - target)^2), torch's mse_loss ("sum" drops the 1/size).
+                     reduction: str = "mean") -> tuple[np.floating | np.ndarray, LossCache]:
+    """Squared errors L_i = (input_i - target_i)^2, averaged ("mean"), summed, or kept ("none").
 
-    input, target: any shape, the same. Returns (loss, cache).
+    input, target: any shape, the same. Returns (loss, cache); torch's mse_loss.
     """
     pred, target = _pair(input, target, "mse_loss_forward", "input, target")
-    cache = LossCache(pred, target, _scale(reduction, pred.size, "mse_loss_forward"))
-    return _loss(np.sum((pred - target) ** 2), cache)
+    return _reduce((pred - target) ** 2, _cache(pred, target, "mse_loss_forward", reduction, pred.size))
 
 
-def mse_loss_backward(dout: float, cache: LossCache) -> np.ndarray:
-    """d/dinput = 2 (input - target) / size for "mean". Returns dinput: input's shape."""
-    return _dpred(dout, cache, 2 * (cache.pred - cache.target), "mse_loss_backward")
+def mse_loss_backward(dout: Any, cache: LossCache) -> np.ndarray:
+    """dL_i/dinput_i = 2 (input_i - target_i), times 1/size for "mean". Returns dinput: input's shape."""
+    return _chain(dout, cache, cache.pred - cache.target, "mse_loss_backward", factor=2.0)
 
 
-def mse_loss(input: np.ndarray, target: np.ndarray, *, reduction: str = "mean") -> np.floating:
+def mse_loss(input: np.ndarray, target: np.ndarray, *, reduction: str = "mean") -> np.floating | np.ndarray:
     """Mean squared error, forward only. input, target: any shape, the same."""
     return mse_loss_forward(input, target, reduction=reduction)[0]
 
@@ -106,107 +147,179 @@ def mse_loss(input: np.ndarray, target: np.ndarray, *, reduction: str = "mean") 
 # ---------------------------------------------------------------------------------------------
 # Binary cross-entropy
 
-def binary_cross_entropy_forward(p: np.ndarray, t: np.ndarray, *,
-                                 reduction: str = "mean") -> tuple[np.floating, LossCache]:
-    """Binary cross-entropy -[t log p + (1 - t) log(1 - p)], torch semantics.
+def binary_cross_entropy_forward(p: np.ndarray, t: np.ndarray, *, weight: np.ndarray | None = None,
+                                 reduction: str = "mean") -> tuple[np.floating | np.ndarray, LossCache]:
+    """Binary cross-entropy L_i = -w_i [t_i log p_i + (1 - t_i) log(1 - p_i)], torch semantics.
 
-    p: probabilities in [0, 1], any shape; t: targets in [0, 1], the same shape. As in torch each
-    log is clamped at -100, so p = 0 or 1 gives a large finite loss, not inf.
+    p: probabilities in [0, 1], any shape; t: targets in [0, 1], the same shape; weight: None or
+    an array that broadcasts to p's shape (a rescaling of each term; "mean" still divides by
+    p.size, as in torch). As in torch each log is clamped at -100, so p = 0 or 1 gives a large
+    finite loss, not inf.
     """
     func = "binary_cross_entropy_forward"
     p, t = _pair(p, t, func, "p, t")
     if p.size and (p.min() < 0 or p.max() > 1):
         raise ValueError(f"{func}: p must hold probabilities in [0, 1], got values in "
                          f"[{p.min():.4g}, {p.max():.4g}] (use binary_cross_entropy_with_logits for scores)")
+    weight = _broadcast_weight(weight, p.shape, func, "weight", p.dtype)
     with np.errstate(divide="ignore"):      # log(0) = -inf is clamped to -100 just below
         log_p, log_1mp = np.maximum(np.log(p), -100), np.maximum(np.log1p(-p), -100)
-    cache = LossCache(p, t, _scale(reduction, p.size, func))
-    return _loss(-np.sum(t * log_p + (1 - t) * log_1mp), cache)
+    terms = _weighted(-(t * log_p + (1 - t) * log_1mp), weight)
+    return _reduce(terms, _cache(p, t, func, reduction, p.size, weight))
 
 
-def binary_cross_entropy_backward(dout: float, cache: LossCache) -> np.ndarray:
-    """dL/dp = -t/p + (1 - t)/(1 - p) = (p - t) / (p (1 - p)), the denominator kept >= 1e-12 as in torch."""
+def binary_cross_entropy_backward(dout: Any, cache: LossCache) -> np.ndarray:
+    """dL_i/dp_i = w_i (-t/p + (1 - t)/(1 - p)) = w_i (p - t) / (p (1 - p)), the denominator kept >= 1e-12 as in torch."""
     p, t = cache.pred, cache.target
-    grad = (p - t) / np.maximum(p * (1 - p), 1e-12)
-    return _dpred(dout, cache, grad, "binary_cross_entropy_backward")
+    grad = _weighted((p - t) / np.maximum(p * (1 - p), 1e-12), cache.weight)
+    return _chain(dout, cache, grad, "binary_cross_entropy_backward")
 
 
-def binary_cross_entropy(p: np.ndarray, t: np.ndarray, *, reduction: str = "mean") -> np.floating:
+def binary_cross_entropy(p: np.ndarray, t: np.ndarray, *, weight: np.ndarray | None = None,
+                         reduction: str = "mean") -> np.floating | np.ndarray:
     """Binary cross-entropy of probabilities p against targets t, forward only."""
-    return binary_cross_entropy_forward(p, t, reduction=reduction)[0]
+    return binary_cross_entropy_forward(p, t, weight=weight, reduction=reduction)[0]
 
 
-def binary_cross_entropy_with_logits_forward(z: np.ndarray, t: np.ndarray, *,
-                                             reduction: str = "mean") -> tuple[np.floating, LossCache]:
+def binary_cross_entropy_with_logits_forward(z: np.ndarray, t: np.ndarray, *, weight: np.ndarray | None = None,
+                                             reduction: str = "mean", pos_weight: np.ndarray | None = None
+                                             ) -> tuple[np.floating | np.ndarray, LossCache]:
     """Binary cross-entropy of sigma(z) against t, computed from the logits z without overflow.
 
-    z: logits, any shape; t: targets in [0, 1], the same shape. With p = sigma(z),
-    -[t log p + (1 - t) log(1 - p)] = max(z, 0) - z t + log(1 + e^-|z|), finite for every z.
+    z: logits, any shape; t: targets in [0, 1], the same shape. With p = sigma(z) and
+    softplus(-z) = log(1 + e^-z) = -log p, each term is
+    L_i = w_i [pos_weight_i t_i softplus(-z_i) + (1 - t_i) (z_i + softplus(-z_i))]
+        = w_i [(1 - t_i) z_i + (1 + (pos_weight_i - 1) t_i) softplus(-z_i)],
+    and softplus(-z) = max(-z, 0) + log(1 + e^-|z|) is finite for every z.
+    weight: None or broadcastable to z (rescales each term); pos_weight: None or broadcastable to
+    z, e.g. (C,) for C labels: the weight of the positive (t = 1) part, > 1 to raise recall.
     """
     func = "binary_cross_entropy_with_logits_forward"
     z, t = _pair(z, t, func, "z, t")
-    cache = LossCache(z, t, _scale(reduction, z.size, func))
+    weight = _broadcast_weight(weight, z.shape, func, "weight", z.dtype)
+    pos_weight = _broadcast_weight(pos_weight, z.shape, func, "pos_weight", z.dtype)
     with np.errstate(under="ignore"):
-        return _loss(np.sum(np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))), cache)
+        softplus_minus_z = np.maximum(-z, 0) + np.log1p(np.exp(-np.abs(z)))
+    log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
+    terms = _weighted((1 - t) * z + log_weight * softplus_minus_z, weight)
+    return _reduce(terms, _cache(z, t, func, reduction, z.size, weight, pos_weight))
 
 
-def binary_cross_entropy_with_logits_backward(dout: float, cache: LossCache) -> np.ndarray:
-    """dL/dz = sigma(z) - t: the sigmoid's derivative cancels the log's. Returns dz: z's shape."""
-    grad = _sigmoid(cache.pred) - cache.target
-    return _dpred(dout, cache, grad, "binary_cross_entropy_with_logits_backward")
+def binary_cross_entropy_with_logits_backward(dout: Any, cache: LossCache) -> np.ndarray:
+    """dL_i/dz_i = w_i [(1 + (pw_i - 1) t_i) sigma(z_i) - pw_i t_i]; for pw = 1 this is w_i (sigma(z_i) - t_i):
+    the sigmoid's derivative cancels the log's. Returns dz: z's shape."""
+    z, t, pos_weight = cache.pred, cache.target, cache.extra
+    if pos_weight is None:
+        grad = _sigmoid(z) - t
+    else:
+        grad = (1 + (pos_weight - 1) * t) * _sigmoid(z) - pos_weight * t
+    return _chain(dout, cache, _weighted(grad, cache.weight), "binary_cross_entropy_with_logits_backward")
 
 
-def binary_cross_entropy_with_logits(z: np.ndarray, t: np.ndarray, *, reduction: str = "mean") -> np.floating:
+def binary_cross_entropy_with_logits(z: np.ndarray, t: np.ndarray, *, weight: np.ndarray | None = None,
+                                     reduction: str = "mean", pos_weight: np.ndarray | None = None
+                                     ) -> np.floating | np.ndarray:
     """Binary cross-entropy from logits, forward only."""
-    return binary_cross_entropy_with_logits_forward(z, t, reduction=reduction)[0]
+    return binary_cross_entropy_with_logits_forward(z, t, weight=weight, reduction=reduction,
+                                                    pos_weight=pos_weight)[0]
 
 
 # ---------------------------------------------------------------------------------------------
-# Cross-entropy over K classes, from logits (softmax and negative log-likelihood fused)
+# Cross-entropy over C classes, from logits (softmax and negative log-likelihood fused)
 
-def _class_targets(target: Any, logits: np.ndarray, func: str) -> np.ndarray:
-    """Targets as an (N, K) array of probabilities: integer labels (N,) become one-hot rows."""
-    n, k = logits.shape
+def _class_weights(target: Any, logits: np.ndarray, weight: np.ndarray | None, ignore_index: int,
+                   label_smoothing: float, func: str) -> tuple[np.ndarray, float]:
+    """W (logits' shape): the loss at each position is -sum_c W[n, c, ...] log p[n, c, ...].
+
+    Class indices y: W = w_c * ((1 - eps) onehot(y)_c + eps / C), zero where y == ignore_index;
+    "mean" divides by the sum of w_y over the positions not ignored (torch's rule).
+    Probabilities q (logits' shape): W = w_c * ((1 - eps) q_c + eps / C); "mean" divides by
+    the number of positions. Returns (W, that divisor).
+    """
+    c = logits.shape[1]
+    w = np.ones(c, logits.dtype) if weight is None else weight
+    w_b = w.reshape((1, c) + (1,) * (logits.ndim - 2))              # broadcasts along the class axis
     target = np.asarray(target)
-    if target.shape == (n,):
-        if target.dtype.kind not in "iu":
-            raise ValueError(f"{func}: a target of shape (N,) must hold integer class indices, "
-                             f"got dtype {target.dtype} (use target.astype(int))")
-        if n and (target.min() < 0 or target.max() >= k):
-            raise ValueError(f"{func}: target class indices must lie in [0, {k}) for logits.shape={logits.shape}, "
-                             f"got values in [{target.min()}, {target.max()}]")
-        return np.eye(k, dtype=logits.dtype)[target]
-    if target.shape == (n, k):
-        return real_array(func, "target", target).astype(logits.dtype, copy=False)
-    raise ValueError(f"{func}: target.shape={target.shape} must be (N,) class indices or (N, K) probabilities "
-                     f"with logits.shape={logits.shape}")
+    positions = (logits.shape[0],) + logits.shape[2:]
+    if target.shape == positions and target.dtype.kind in "iu":
+        keep = target != ignore_index
+        labels = np.where(keep, target, 0)
+        if labels.size and (labels.min() < 0 or labels.max() >= c):
+            raise ValueError(f"{func}: target class indices must lie in [0, {c}) (or equal ignore_index="
+                             f"{ignore_index}) for logits.shape={logits.shape}, got values in "
+                             f"[{target.min()}, {target.max()}]")
+        onehot = np.moveaxis(np.eye(c, dtype=logits.dtype)[labels], -1, 1)   # (N, C, d1, ...)
+        q = (1 - label_smoothing) * onehot + label_smoothing / c
+        keep_b = np.expand_dims(keep, 1)
+        return w_b * q * keep_b, float(np.sum(w[labels] * keep))
+    if target.shape == positions:
+        raise ValueError(f"{func}: a target of shape {positions} must hold integer class indices, "
+                         f"got dtype {target.dtype} (use target.astype(int))")
+    if target.shape == logits.shape:
+        q = real_array(func, "target", target).astype(logits.dtype, copy=False)
+        return w_b * ((1 - label_smoothing) * q + label_smoothing / c), float(np.prod(positions))
+    raise ValueError(f"{func}: target.shape={target.shape} must be {positions} class indices or "
+                     f"{logits.shape} probabilities for logits.shape={logits.shape}")
 
 
-def cross_entropy_forward(logits: np.ndarray, target: np.ndarray, *,
-                          reduction: str = "mean") -> tuple[np.floating, LossCache]:
-    """Cross-entropy -sum_k y_k log softmax(logits)_k per example, torch's cross_entropy.
+def cross_entropy_forward(logits: np.ndarray, target: np.ndarray, *, weight: np.ndarray | None = None,
+                          ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0
+                          ) -> tuple[np.floating | np.ndarray, LossCache]:
+    """Cross-entropy -sum_c y_c log softmax(logits)_c per example, torch's cross_entropy.
 
-    logits: (N, K) scores; target: (N,) integer classes in [0, K), or (N, K) class probabilities
-    (one-hot rows included). "mean" divides the sum over examples by N.
+    logits: (N, C) scores, or (N, C, d1, d2, ...) for a class score at every position (e.g. per
+    pixel), or (C,) for one example; target: (N,) (or (N, d1, ...), or () for one example)
+    integer classes in [0, C), or class probabilities of logits' shape (one-hot rows included).
+    weight: None or (C,), a weight per class (rare classes up); ignore_index: positions whose class index equals it add nothing (nor to the "mean"
+    divisor); label_smoothing eps in [0, 1]: the target becomes (1 - eps) y + eps / C.
+    "mean" divides by the number of positions (by the summed weight w_y of the positions not
+    ignored when the target holds class indices); "none" returns one loss per position, (N, d1, ...).
     """
     func = "cross_entropy_forward"
-    logits = real_array(func, "logits", logits, ndim=2, layout="(N, K)")
-    y = _class_targets(target, logits, func)
-    cache = LossCache(logits, y, _scale(reduction, logits.shape[0], func))
-    return _loss(-np.sum(y * _log_softmax(logits, axis=1)), cache)
+    logits = real_array(func, "logits", logits)
+    if logits.ndim == 1:                  # one example (C,), as torch allows: a batch of one inside
+        target = np.asarray(target)
+        loss, cache = cross_entropy_forward(logits[None], target[None], weight=weight, ignore_index=ignore_index,
+                                            reduction=reduction, label_smoothing=label_smoothing)
+        return (loss[0] if reduction == "none" else loss), cache._replace(unbatched=True)
+    if logits.ndim < 2:
+        raise ValueError(f"{func}: logits must be (C,), (N, C) or (N, C, d1, ...), got logits.shape={logits.shape}")
+    if weight is not None:
+        weight = real_array(func, "weight", weight).astype(logits.dtype, copy=False)
+        if weight.shape != (logits.shape[1],):
+            raise ValueError(f"{func}: weight.shape={weight.shape} must be ({logits.shape[1]},), one per class "
+                             f"(logits.shape={logits.shape})")
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"{func}: label_smoothing={label_smoothing} must lie in [0, 1]")
+    big_w, divisor = _class_weights(target, logits, weight, ignore_index, label_smoothing, func)
+    log_p = _log_softmax(logits, axis=1)
+    terms = -np.sum(big_w * log_p, axis=1)                          # one loss per position
+    reduction = _check_reduction(reduction, func)
+    # "mean" divides by ``divisor``, which is 0 when every target is ignored: 0/0 = nan, as in torch
+    scale = (1.0 / divisor if divisor else np.nan) if reduction == "mean" else 1.0
+    return _reduce(terms, LossCache(logits, big_w, weight, log_p, reduction, scale))
 
 
-def cross_entropy_backward(dout: float, cache: LossCache) -> np.ndarray:
-    """dL/dlogits = (softmax(logits) * sum_k y_k - y) / N, which is (p - y) / N for probability rows.
-
-    Returns dlogits: (N, K).
+def cross_entropy_backward(dout: Any, cache: LossCache) -> np.ndarray:
+    """dL/dlogits_c = p_c * sum_k W_k - W_c at each position, which is p - y for a probability row y
+    (W: the class weights times the target). Returns dlogits: logits' shape.
     """
-    y = cache.target
+    if cache.unbatched:                   # one example: the batch of one that the forward made
+        dout = dout if cache.reduction != "none" else np.asarray(dout)[None]
+        return cross_entropy_backward(dout, cache._replace(unbatched=False))[0]
+    big_w = cache.target
     with np.errstate(under="ignore"):
-        p = np.exp(_log_softmax(cache.pred, axis=1))
-    return _dpred(dout, cache, p * y.sum(axis=1, keepdims=True) - y, "cross_entropy_backward")
+        p = np.exp(cache.extra)
+    grad = p * big_w.sum(axis=1, keepdims=True) - big_w
+    if cache.reduction == "none":                 # one dout per position: broadcast it over the classes
+        dout = np.expand_dims(check_dout("cross_entropy_backward", dout, grad.shape[:1] + grad.shape[2:]), 1)
+        return (dout * grad).astype(cache.pred.dtype, copy=False)
+    return _chain(dout, cache, grad, "cross_entropy_backward")
 
 
-def cross_entropy(logits: np.ndarray, target: np.ndarray, *, reduction: str = "mean") -> np.floating:
-    """Cross-entropy from logits (N, K) and targets (N,) or (N, K), forward only."""
-    return cross_entropy_forward(logits, target, reduction=reduction)[0]
+def cross_entropy(logits: np.ndarray, target: np.ndarray, *, weight: np.ndarray | None = None,
+                  ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0
+                  ) -> np.floating | np.ndarray:
+    """Cross-entropy from logits (N, C, ...) and targets (N, ...) or (N, C, ...), forward only."""
+    return cross_entropy_forward(logits, target, weight=weight, ignore_index=ignore_index,
+                                 reduction=reduction, label_smoothing=label_smoothing)[0]

@@ -1,5 +1,6 @@
 """Tests for cnnlab/functional/losses.py."""
 
+import re
 import warnings
 
 import numpy as np
@@ -12,7 +13,7 @@ from cnnlab import functional as F
 from helpers.strategies import shaped_arrays
 from helpers.ops import check_against_numeric, check_against_torch
 
-REDUCTIONS = st.sampled_from(["mean", "sum"])
+REDUCTIONS = st.sampled_from(["mean", "sum", "none"])
 
 
 def _grad(forward, backward, *args, dout=1.0, **kw):
@@ -90,6 +91,84 @@ def test_cross_entropy_is_stable_for_huge_logits():
     np.testing.assert_array_equal(grad, [[0.0, 0.0]])
 
 
+def test_cross_entropy_weight_and_ignore_index_follow_torchs_mean():
+    """mean = sum_n w_{y_n} (-log p_n[y_n]) / sum_n w_{y_n} over the examples not ignored."""
+    from cnnlab.notes.ch03_softmax_losses import SOFTMAX_SCORES
+    logits = np.stack([SOFTMAX_SCORES, np.zeros(4), np.arange(4.0)])
+    labels, w = np.array([1, 3, -100]), np.array([1.0, 2.0, 1.0, 0.5])
+    e = np.exp(SOFTMAX_SCORES)
+    nll = np.array([-np.log(e[1] / e.sum()), -np.log(0.25)])               # the notes' scores, and a tie
+    expected = (2.0 * nll[0] + 0.5 * nll[1]) / (2.0 + 0.5)
+    assert F.cross_entropy(logits, labels, weight=w) == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_allclose(F.cross_entropy(logits, labels, weight=w, reduction="none"),
+                               [2.0 * nll[0], 0.5 * nll[1], 0.0], rtol=1e-12)
+    assert F.cross_entropy(logits, np.array([1, 7, 7]), ignore_index=7) == pytest.approx(nll[0], rel=1e-12)
+    grad = _grad(F.cross_entropy_forward, F.cross_entropy_backward, logits, labels, ignore_index=-100)
+    np.testing.assert_array_equal(grad[2], 0.0)                              # an ignored row gets no gradient
+    assert np.isnan(F.cross_entropy(logits, np.full(3, -100)))              # 0 / 0, as in torch
+
+
+def test_cross_entropy_label_smoothing_mixes_in_the_uniform_distribution():
+    """eps: loss = (1 - eps) (-log p_y) + eps / C * sum_c (-log p_c)."""
+    from cnnlab.notes.ch03_softmax_losses import SOFTMAX_SCORES
+    logits, eps = SOFTMAX_SCORES[None], 0.1
+    log_p = np.log(F.softmax(logits, axis=1))[0]
+    expected = (1 - eps) * -log_p[1] + eps / 4 * -log_p.sum()
+    assert F.cross_entropy(logits, np.array([1]), label_smoothing=eps) == pytest.approx(expected, rel=1e-13)
+    grad = _grad(F.cross_entropy_forward, F.cross_entropy_backward, logits, np.array([1]), label_smoothing=eps)
+    np.testing.assert_allclose(grad[0], np.exp(log_p) - ((1 - eps) * np.eye(4)[1] + eps / 4), rtol=1e-13)
+
+
+def test_cross_entropy_over_positions_is_cross_entropy_over_flattened_rows(rng):
+    """(N, C, d1, d2) logits: one classification per position, the class axis second (per-pixel labels)."""
+    logits, labels = rng.normal(size=(2, 3, 4, 5)), rng.integers(0, 3, (2, 4, 5))
+    rows = logits.transpose(0, 2, 3, 1).reshape(-1, 3)
+    assert F.cross_entropy(logits, labels) == pytest.approx(F.cross_entropy(rows, labels.ravel()), rel=1e-14)
+    per_position = F.cross_entropy(logits, labels, reduction="none")
+    assert per_position.shape == (2, 4, 5)
+    np.testing.assert_allclose(per_position.ravel(), F.cross_entropy(rows, labels.ravel(), reduction="none"))
+
+
+def test_cross_entropy_of_one_example_is_a_batch_of_one(rng):
+    logits, label = rng.normal(size=4), np.array(2)
+    assert F.cross_entropy(logits, label) == F.cross_entropy(logits[None], label[None])
+    for reduction in ("mean", "none"):
+        loss, cache = F.cross_entropy_forward(logits, label, reduction=reduction)
+        assert np.shape(loss) == ()
+        np.testing.assert_array_equal(F.cross_entropy_backward(np.array(1.0), cache),
+                                      _grad(F.cross_entropy_forward, F.cross_entropy_backward, logits[None],
+                                            label[None])[0])
+
+
+def test_bce_weight_rescales_each_term_and_pos_weight_the_positive_part():
+    p, t, w = np.array([0.2, 0.7]), np.array([1.0, 0.0]), np.array([3.0, 0.5])
+    terms = -(t * np.log(p) + (1 - t) * np.log(1 - p))
+    np.testing.assert_allclose(F.binary_cross_entropy(p, t, weight=w, reduction="none"), w * terms, rtol=1e-14)
+    assert F.binary_cross_entropy(p, t, weight=w) == pytest.approx((w * terms).mean(), rel=1e-14)
+    # z = 0 (p = 1/2), t = 1, pos_weight 3: L = 3 log 2; dL/dz = (1 + 2 t) sigma(0) - 3 t = -1.5
+    z, t1 = np.array([0.0]), np.array([1.0])
+    assert F.binary_cross_entropy_with_logits(z, t1, pos_weight=np.array([3.0])) == pytest.approx(3 * np.log(2))
+    grad = _grad(F.binary_cross_entropy_with_logits_forward, F.binary_cross_entropy_with_logits_backward, z, t1,
+                 pos_weight=np.array([3.0]))
+    np.testing.assert_allclose(grad, [-1.5], rtol=1e-15)
+
+
+def test_reduction_none_keeps_one_term_per_element():
+    x, t = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 0.0], [0.0, 4.0]])
+    np.testing.assert_array_equal(F.mse_loss(x, t, reduction="none"), [[0.0, 4.0], [9.0, 0.0]])
+    dout = np.array([[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(_grad(F.mse_loss_forward, F.mse_loss_backward, x, t, dout=dout, reduction="none"),
+                                  dout * 2 * (x - t))
+
+
+def test_mse_gradient_does_not_overflow_where_torchs_does_not():
+    x, t = np.array([1.7e308, 0.0]), np.zeros(2)
+    with np.errstate(over="ignore"):
+        loss, cache = F.mse_loss_forward(x, t)                  # the loss itself is inf, in torch too
+    with np.errstate(over="raise"):
+        np.testing.assert_allclose(F.mse_loss_backward(1.0, cache), [1.7e308, 0.0])   # 2 / 2 * 1.7e308
+
+
 @pytest.mark.parametrize("forward", [F.squared_error_forward, F.mse_loss_forward, F.binary_cross_entropy_forward,
                                      F.binary_cross_entropy_with_logits_forward], ids=lambda f: f.__name__)
 def test_float32_predictions_give_float32_loss_and_gradient(forward):
@@ -127,6 +206,29 @@ def test_gradients_match_finite_differences(reduction, rng):
                           {"logits": x, "target": q}, differentiable=[True, False], kwargs=kw)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_weighted_and_per_position_gradients_match_finite_differences(reduction, rng):
+    kw = {"reduction": reduction}
+    x, q = rng.normal(size=(3, 4)), rng.uniform(0, 1, (3, 4))
+    p = rng.uniform(0.05, 0.95, (3, 4))
+    check_against_numeric(F.mse_loss_forward, F.mse_loss_backward, {"input": x, "target": q},
+                          differentiable=[True, False], kwargs=kw)
+    check_against_numeric(F.binary_cross_entropy_forward, F.binary_cross_entropy_backward, {"p": p, "t": q},
+                          differentiable=[True, False], kwargs={**kw, "weight": rng.uniform(0, 2, (4,))})
+    check_against_numeric(F.binary_cross_entropy_with_logits_forward, F.binary_cross_entropy_with_logits_backward,
+                          {"z": x, "t": q}, differentiable=[True, False],
+                          kwargs={**kw, "weight": rng.uniform(0, 2, (3, 1)), "pos_weight": rng.uniform(0.5, 3, 4)})
+    logits = rng.normal(size=(2, 4, 3, 2))
+    labels = rng.integers(0, 4, (2, 3, 2))
+    labels[0, 0, 0] = -1
+    check_against_numeric(F.cross_entropy_forward, F.cross_entropy_backward, {"logits": logits, "target": labels},
+                          kwargs={**kw, "weight": rng.uniform(0.5, 2, 4), "ignore_index": -1, "label_smoothing": 0.2})
+    check_against_numeric(F.cross_entropy_forward, F.cross_entropy_backward,
+                          {"logits": logits, "target": rng.dirichlet(np.ones(4), (2, 3, 2)).transpose(0, 3, 1, 2)},
+                          differentiable=[True, False], kwargs={**kw, "weight": rng.uniform(0.5, 2, 4),
+                                                                "label_smoothing": 0.1})
+
+
 def test_squared_error_gradient_matches_finite_differences(rng):
     check_against_numeric(F.squared_error_forward, F.squared_error_backward,
                           {"o": rng.normal(size=(2, 3)), "t": rng.normal(size=(2, 3))}, differentiable=[True, False])
@@ -157,18 +259,50 @@ def test_elementwise_losses_match_torch(x, seed, reduction):
 
 @pytest.mark.torch
 @settings(max_examples=15, deadline=None)
-@given(shape=array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=6), seed=st.integers(0, 1000),
-       reduction=REDUCTIONS, probabilities=st.booleans())
-def test_cross_entropy_matches_torch(shape, seed, reduction, probabilities):
+@given(x=shaped_arrays(), seed=st.integers(0, 1000), reduction=REDUCTIONS, trailing=st.booleans())
+def test_weighted_binary_losses_match_torch(x, seed, reduction, trailing):
+    """weight and pos_weight of a broadcastable shape: the full shape, or its last axis (per label)."""
+    torch = pytest.importorskip("torch")
+    nn = torch.nn.functional
+    r = np.random.default_rng(seed)
+    t, p = r.uniform(0, 1, x.shape), r.uniform(0.02, 0.98, x.shape)
+    shape = x.shape[-1:] if trailing else x.shape
+    w, pw = r.uniform(0, 2, shape), r.uniform(0.2, 4, shape)
+    flags = [True, False]
+    check_against_torch(F.binary_cross_entropy_forward, F.binary_cross_entropy_backward, nn.binary_cross_entropy,
+                        {"p": p, "t": t}, differentiable=flags, kwargs={"reduction": reduction, "weight": w},
+                        torch_kwargs={"reduction": reduction, "weight": torch.tensor(w)}, seed=seed)
+    check_against_torch(F.binary_cross_entropy_with_logits_forward, F.binary_cross_entropy_with_logits_backward,
+                        nn.binary_cross_entropy_with_logits, {"z": 5 * x, "t": t}, differentiable=flags,
+                        kwargs={"reduction": reduction, "weight": w, "pos_weight": pw},
+                        torch_kwargs={"reduction": reduction, "weight": torch.tensor(w),
+                                      "pos_weight": torch.tensor(pw)}, seed=seed)
+
+
+@pytest.mark.torch
+@settings(max_examples=25, deadline=None)
+@given(shape=array_shapes(min_dims=2, max_dims=4, min_side=1, max_side=4), seed=st.integers(0, 1000),
+       reduction=REDUCTIONS, probabilities=st.booleans(), weighted=st.booleans(),
+       smoothing=st.sampled_from([0.0, 0.3]), ignore=st.booleans())
+def test_cross_entropy_matches_torch(shape, seed, reduction, probabilities, weighted, smoothing, ignore):
     torch = pytest.importorskip("torch")
     r = np.random.default_rng(seed)
     logits = r.normal(scale=3, size=shape)
-    target = r.dirichlet(np.ones(shape[1]), size=shape[0]) if probabilities else r.integers(0, shape[1], shape[0])
+    positions = shape[:1] + shape[2:]
+    if probabilities:
+        target = np.moveaxis(r.dirichlet(np.ones(shape[1]), size=positions), -1, 1)
+    else:
+        target = r.integers(0, shape[1], positions)
+        if ignore and target.size > 1:
+            target.flat[0] = -100                                          # torch's default ignore_index
+    kw = {"reduction": reduction, "label_smoothing": smoothing}
+    weight = r.uniform(0.2, 2, shape[1]) if weighted else None
     check_against_torch(F.cross_entropy_forward, F.cross_entropy_backward, torch.nn.functional.cross_entropy,
                         {"logits": logits, "target": target}, differentiable=[True, False],
-                        kwargs={"reduction": reduction}, seed=seed)
-    assert F.cross_entropy(logits, target, reduction=reduction) == F.cross_entropy_forward(
-        logits, target, reduction=reduction)[0]
+                        kwargs={**kw, "weight": weight},
+                        torch_kwargs={**kw, "weight": None if weight is None else torch.tensor(weight)}, seed=seed)
+    np.testing.assert_array_equal(F.cross_entropy(logits, target, weight=weight, **kw),
+                                  F.cross_entropy_forward(logits, target, weight=weight, **kw)[0])
 
 
 def test_forward_only_functions_agree_with_forward(rng):
@@ -192,9 +326,19 @@ def test_prediction_and_target_shapes_must_match(func, names):
 
 @pytest.mark.parametrize("func", [F.mse_loss, F.binary_cross_entropy, F.binary_cross_entropy_with_logits, F.cross_entropy],
                          ids=lambda f: f.__name__)
-def test_reduction_must_be_mean_or_sum(func):
-    with pytest.raises(ValueError, match=rf"{func.__name__}_forward: reduction must be 'mean' or 'sum', got 'none'"):
-        func(np.full((2, 3), 0.5), np.array([0, 1]) if func is F.cross_entropy else np.zeros((2, 3)), reduction="none")
+def test_reduction_must_be_mean_sum_or_none(func):
+    with pytest.raises(ValueError, match=rf"{func.__name__}_forward: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
+        func(np.full((2, 3), 0.5), np.array([0, 1]) if func is F.cross_entropy else np.zeros((2, 3)), reduction="avg")
+
+
+@pytest.mark.parametrize("func", [F.binary_cross_entropy, F.binary_cross_entropy_with_logits],
+                         ids=lambda f: f.__name__)
+def test_weights_must_broadcast_to_the_input(func):
+    with pytest.raises(ValueError, match=rf"{func.__name__}_forward: weight.shape=\(2,\) does not broadcast "
+                                         r"to the input's shape \(2, 3\)"):
+        func(np.full((2, 3), 0.5), np.zeros((2, 3)), weight=np.ones(2))
+    with pytest.raises(ValueError, match=r"pos_weight.shape=\(4,\) does not broadcast"):
+        F.binary_cross_entropy_with_logits(np.zeros((2, 3)), np.zeros((2, 3)), pos_weight=np.ones(4))
 
 
 def test_binary_cross_entropy_needs_probabilities():
@@ -202,18 +346,25 @@ def test_binary_cross_entropy_needs_probabilities():
         F.binary_cross_entropy(np.array([0.5, 1.5]), np.array([0.0, 1.0]))
 
 
-def test_cross_entropy_rejects_bad_targets_and_logits():
+def test_cross_entropy_rejects_bad_targets_logits_and_weights():
     logits = np.zeros((2, 3))
     with pytest.raises(ValueError, match=r"cross_entropy_forward: target class indices must lie in \[0, 3\)"):
         F.cross_entropy(logits, np.array([0, 3]))
     with pytest.raises(ValueError, match=r"cross_entropy_forward: target class indices .* values in \[-1, 0\]"):
         F.cross_entropy(logits, np.array([-1, 0]))
-    with pytest.raises(ValueError, match=r"cross_entropy_forward: a target of shape \(N,\) must hold integer"):
+    with pytest.raises(ValueError, match=r"cross_entropy_forward: a target of shape \(2,\) must hold integer"):
         F.cross_entropy(logits, np.array([0.0, 1.0]))
-    with pytest.raises(ValueError, match=r"cross_entropy_forward: target.shape=\(3,\) must be \(N,\) class indices"):
+    with pytest.raises(ValueError, match=r"cross_entropy_forward: target.shape=\(3,\) must be \(2,\) class indices"):
         F.cross_entropy(logits, np.array([0, 1, 2]))
-    with pytest.raises(ValueError, match=r"cross_entropy_forward: logits must be 2-D \(N, K\), got logits.shape=\(3,\)"):
-        F.cross_entropy(np.zeros(3), np.array([0]))
+    with pytest.raises(ValueError, match=r"target.shape=\(2, 5\) must be \(2, 4\) class indices or \(2, 3, 4\)"):
+        F.cross_entropy(np.zeros((2, 3, 4)), np.zeros((2, 5)))
+    with pytest.raises(ValueError, match=r"cross_entropy_forward: logits must be \(C,\), \(N, C\) or \(N, C, d1, ...\), "
+                                         r"got logits.shape=\(\)"):
+        F.cross_entropy(np.zeros(()), np.array(0))
+    with pytest.raises(ValueError, match=r"cross_entropy_forward: weight.shape=\(2,\) must be \(3,\), one per class"):
+        F.cross_entropy(logits, np.array([0, 1]), weight=np.ones(2))
+    with pytest.raises(ValueError, match=r"cross_entropy_forward: label_smoothing=1.5 must lie in \[0, 1\]"):
+        F.cross_entropy(logits, np.array([0, 1]), label_smoothing=1.5)
 
 
 @pytest.mark.parametrize("name", ["squared_error", "mse_loss", "binary_cross_entropy",
@@ -223,3 +374,14 @@ def test_backward_needs_a_scalar_dout(name):
                                           else np.zeros((2, 2)))[1]
     with pytest.raises(ValueError, match=rf"{name}_backward: dout.shape=\(2,\) but the forward output had shape \(\)"):
         getattr(F, f"{name}_backward")(np.ones(2), cache)
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+                                  "cross_entropy"])
+def test_backward_of_reduction_none_needs_one_dout_per_term(name):
+    cache = getattr(F, f"{name}_forward")(np.full((2, 2), 0.5), np.array([0, 1]) if name == "cross_entropy"
+                                          else np.zeros((2, 2)), reduction="none")[1]
+    shape = (2,) if name == "cross_entropy" else (2, 2)
+    with pytest.raises(ValueError, match=rf"{name}_backward: dout.shape=\(3,\) but the forward output had shape "
+                                         rf"{re.escape(str(shape))}"):
+        getattr(F, f"{name}_backward")(np.ones(3), cache)
