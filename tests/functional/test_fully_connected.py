@@ -58,6 +58,29 @@ def test_linear_is_x_times_w_transpose_plus_b():
     np.testing.assert_array_equal(F.linear(x, w, b), out)
 
 
+def test_linear_acts_on_the_last_axis_of_any_leading_shape():
+    """(N, L, D_in) @ w.T: every one of the N * L vectors meets the same weights; a single (D_in,) vector too."""
+    x = np.arange(12.0).reshape(2, 3, 2)
+    w, b = np.array([[1.0, 0.0], [1.0, -1.0], [0.5, 0.5]]), np.array([0.0, 1.0, 2.0])
+    out, cache = F.linear_forward(x, w, b)
+    expected = np.stack([[[v[0], v[0] - v[1] + 1, 0.5 * (v[0] + v[1]) + 2] for v in row] for row in x])
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(F.linear(x[0, 0], w, b), expected[0, 0])
+    dx, dw, db = F.linear_backward(np.ones(out.shape), cache)
+    np.testing.assert_array_equal(dx, np.broadcast_to(w.sum(axis=0), x.shape))     # each x sees sum_j w[j]
+    np.testing.assert_array_equal(dw, np.tile(x.reshape(-1, 2).sum(axis=0), (3, 1)))  # sum over all 6 vectors
+    np.testing.assert_array_equal(db, [6.0, 6.0, 6.0])
+
+
+def test_flatten_start_and_end_dim_merge_those_axes_only():
+    x = np.arange(24.0).reshape(2, 3, 2, 2)
+    assert F.flatten(x, start_dim=2).shape == (2, 3, 4)
+    assert F.flatten(x, start_dim=0, end_dim=1).shape == (6, 2, 2)
+    np.testing.assert_array_equal(F.flatten(x, start_dim=-2), x.reshape(2, 3, 4))
+    out, cache = F.flatten_forward(x, start_dim=1, end_dim=2)
+    np.testing.assert_array_equal(F.flatten_backward(out, cache), x)
+
+
 def test_flatten_is_row_major_and_backward_restores_the_shape():
     x = np.arange(24.0).reshape(2, 3, 2, 2)
     out, cache = F.flatten_forward(x)
@@ -86,6 +109,13 @@ def test_linear_backward_matches_finite_differences(bias, rng):
     assert set(errors) == ({"x", "w", "b"} if bias else {"x", "w"})
 
 
+def test_leading_axes_and_flatten_dims_match_finite_differences(rng):
+    check_against_numeric(F.linear_forward, F.linear_backward,
+                          {"x": rng.normal(size=(2, 3, 4)), "w": rng.normal(size=(5, 4)), "b": rng.normal(size=5)})
+    check_against_numeric(F.flatten_forward, F.flatten_backward, {"x": rng.normal(size=(2, 3, 2, 2))},
+                          kwargs={"start_dim": 0, "end_dim": 2})
+
+
 def test_flatten_backward_matches_finite_differences(rng):
     check_against_numeric(F.flatten_forward, F.flatten_backward, {"x": rng.normal(size=(2, 3, 2, 2))})
 
@@ -94,24 +124,28 @@ def test_flatten_backward_matches_finite_differences(rng):
 
 @pytest.mark.torch
 @settings(max_examples=15, deadline=None)
-@given(n=st.integers(1, 6), d_in=st.integers(1, 6), d_out=st.integers(1, 6), bias=st.booleans(),
-       seed=st.integers(0, 1000))
-def test_linear_matches_torch(n, d_in, d_out, bias, seed):
+@given(lead=array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4), d_in=st.integers(1, 6),
+       d_out=st.integers(1, 6), bias=st.booleans(), seed=st.integers(0, 1000))
+def test_linear_matches_torch(lead, d_in, d_out, bias, seed):
     torch = pytest.importorskip("torch")
     r = np.random.default_rng(seed)
-    inputs = {"x": r.normal(size=(n, d_in)), "w": r.normal(size=(d_out, d_in)), "b": r.normal(size=d_out) if bias else None}
+    inputs = {"x": r.normal(size=lead + (d_in,)), "w": r.normal(size=(d_out, d_in)), "b": r.normal(size=d_out) if bias else None}
     check_against_torch(F.linear_forward, F.linear_backward, torch.nn.functional.linear, inputs,
                         differentiable=[True, True, True], seed=seed)
 
 
 @pytest.mark.torch
 @settings(max_examples=15, deadline=None)
-@given(shape=array_shapes(min_dims=2, max_dims=5, min_side=1, max_side=4), seed=st.integers(0, 1000))
-def test_flatten_matches_torch(shape, seed):
+@given(shape=array_shapes(min_dims=2, max_dims=5, min_side=1, max_side=4), seed=st.integers(0, 1000),
+       data=st.data())
+def test_flatten_matches_torch(shape, seed, data):
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(seed).normal(size=shape)
-    check_against_torch(F.flatten_forward, F.flatten_backward, lambda t: torch.flatten(t, start_dim=1), {"x": x},
-                        seed=seed)
+    start = data.draw(st.integers(-len(shape), len(shape) - 1))
+    end = data.draw(st.integers(start % len(shape), len(shape) - 1))
+    kw = {"start_dim": start, "end_dim": end}
+    check_against_torch(F.flatten_forward, F.flatten_backward, torch.flatten, {"x": x},
+                        kwargs=kw, seed=seed)
 
 
 # --- bad input -----------------------------------------------------------------------------
@@ -121,8 +155,10 @@ def test_linear_rejects_mismatched_shapes():
         F.linear(np.ones((2, 5)), np.ones((3, 4)))
     with pytest.raises(ValueError, match=r"linear_forward: b must have shape \(3,\) for w.shape=\(3, 4\), got b.shape=\(4,\)"):
         F.linear(np.ones((2, 4)), np.ones((3, 4)), np.ones(4))
-    with pytest.raises(ValueError, match=r"linear_forward: x must be 2-D \(N, D_in\), got x.shape=\(4,\)"):
-        F.linear(np.ones(4), np.ones((3, 4)))
+    with pytest.raises(ValueError, match=r"linear_forward: x must be \(N, D_in\) or \(..., D_in\), got x.shape=\(\)"):
+        F.linear(np.ones(()), np.ones((3, 4)))
+    with pytest.raises(ValueError, match=r"linear_forward: x has 5 features but w expects 4"):
+        F.linear(np.ones((2, 3, 5)), np.ones((3, 4)))
     with pytest.raises(ValueError, match=r"linear_forward: w must be 2-D \(D_out, D_in\), got w.shape=\(4,\)"):
         F.linear(np.ones((2, 4)), np.ones(4))
     with pytest.raises(TypeError, match=r"linear_forward: w must be a real array"):
@@ -136,6 +172,15 @@ def test_backwards_reject_dout_of_the_wrong_shape():
     _, cache = F.flatten_forward(np.ones((2, 3, 4)))
     with pytest.raises(ValueError, match=r"flatten_backward: dout.shape=\(2, 3, 4\) but the forward output had shape \(2, 12\)"):
         F.flatten_backward(np.ones((2, 3, 4)), cache)
+
+
+def test_flatten_rejects_dims_out_of_range_or_reversed():
+    with pytest.raises(ValueError, match=r"flatten_forward: start_dim=3 is out of range for x.shape=\(2, 3, 4\)"):
+        F.flatten(np.ones((2, 3, 4)), start_dim=3)
+    with pytest.raises(ValueError, match=r"flatten_forward: start_dim=2 comes after end_dim=1"):
+        F.flatten(np.ones((2, 3, 4)), start_dim=2, end_dim=1)
+    with pytest.raises(TypeError, match=r"flatten_forward: end_dim must be an int, got float 1.0"):
+        F.flatten(np.ones((2, 3, 4)), end_dim=1.0)
 
 
 def test_flatten_needs_a_batch_axis():
