@@ -8,7 +8,7 @@ SETUP := $(VENV)/.cnnlab-setup
 # Jupyter finds the venv's kernel and tools first.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup book test release grade bench clean
+.PHONY: setup book test test-gpu release grade bench clean
 
 $(SETUP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit("cnnlab needs Python 3.10 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
@@ -25,6 +25,13 @@ book: $(SETUP)
 
 test: $(SETUP)
 	$(BIN)/python -m pytest
+
+# The CUDA suite (tests/cuda): on a GPU its `cuda` tests run, elsewhere they skip and its CPU-side device
+# checks still run. Needs only torch, numpy, matplotlib, scikit-learn, tqdm and pytest, so it uses the venv
+# when there is one and does not build it: `make test-gpu PYTHON=python3` on a bare GPU machine.
+GPU_PYTHON := $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
+test-gpu:
+	$(GPU_PYTHON) -m pytest tests/cuda
 
 # The student release exercises/ is generated from the nbgrader sources in solutions/, never edited.
 release: $(SETUP)

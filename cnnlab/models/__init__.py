@@ -8,8 +8,7 @@ downloads weights. Importing ``cnnlab`` does not import this package (it needs t
 
 from .allconv import AllConvNet, allconvnet, small_allconvnet
 from .alexnet import AlexNet, alexnet, small_alexnet, zfnet
-from .autoencoder import (ConvAutoencoder, DenoisingAutoencoder, FCAutoencoder, StackedAutoencoder, TiedLinear,
-                          corrupt, pretrain_stacked_encoder)
+from .autoencoder import ConvAutoencoder, DenoisingAutoencoder, FCAutoencoder, StackedAutoencoder, TiedLinear, corrupt
 from .googlenet import GoogLeNet, GoogLeNetOutputs, Inception, InceptionAux, InceptionNaive, googlenet, small_googlenet
 from .lenet import LeNet5, lenet5
 from .resnet import (BasicBlock, Bottleneck, ResNet, plain18, plain34, resnet, resnet18, resnet34, resnet50,
@@ -25,7 +24,6 @@ __all__ = [
     "resnet152", "plain18", "plain34", "small_resnet18", "small_plain18",
     "GoogLeNet", "GoogLeNetOutputs", "Inception", "InceptionAux", "InceptionNaive", "googlenet", "small_googlenet",
     "AllConvNet", "allconvnet", "small_allconvnet",
-    "FCAutoencoder", "TiedLinear", "DenoisingAutoencoder", "corrupt", "StackedAutoencoder",
-    "pretrain_stacked_encoder", "ConvAutoencoder",
+    "FCAutoencoder", "TiedLinear", "DenoisingAutoencoder", "corrupt", "StackedAutoencoder", "ConvAutoencoder",
     "LayerSummary", "Summary", "layer_macs", "summary",
 ]

@@ -1,4 +1,7 @@
-"""Checks and weight initialisation shared by every model family (private)."""
+"""Checks, weight initialisation and the random-draw device shared by every model family (private).
+
+``draw_device`` also serves ``cnnlab.train`` (augmentation, pretraining): one rule for where noise is drawn.
+"""
 
 from __future__ import annotations
 
@@ -58,3 +61,12 @@ def conv_out(n: int, kernel_size: int, stride: int = 1, padding: int = 0, *, cei
     if steps < 0:
         raise ValueError(f"a {kernel_size}x{kernel_size} window does not fit a {n}x{n} input (padding {padding})")
     return steps + 1
+
+
+def draw_device(generator: torch.Generator | None) -> torch.device:
+    """Where random numbers are drawn: the generator's device, the CPU for torch's global generator.
+
+    Callers draw there and move the result to the data's device, so a seed gives the same numbers
+    on CPU, CUDA and MPS (a CPU generator cannot draw on CUDA at all).
+    """
+    return generator.device if generator is not None else torch.device("cpu")

@@ -68,7 +68,7 @@ class AllConvNet(nn.Module):
         init_weights(self)
         last_conv = [m for m in self.features if isinstance(m, nn.Conv2d)][-1]
         if last_conv.bias is None:  # the classifying conv keeps a bias even with batch norm elsewhere
-            last_conv.bias = nn.Parameter(torch.zeros(num_classes))
+            last_conv.bias = nn.Parameter(torch.zeros(num_classes, device=last_conv.weight.device))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input(self.name, x, in_channels=self.in_channels)

@@ -1,9 +1,10 @@
 """Autoencoders: trained to reproduce their input (targets = inputs) through a narrow code.
 
 FCAutoencoder (optionally with tied weights, W' = W^T), DenoisingAutoencoder (reconstruct the
-clean input from a corrupted one), StackedAutoencoder with ``pretrain_stacked_encoder`` (greedy
-layer-wise pretraining, each layer a shallow autoencoder, then fine-tuning) and ConvAutoencoder
-(strided convolutions down, transposed convolutions up).
+clean input from a corrupted one), StackedAutoencoder (a pretrained encoder mirrored into a decoder,
+or given a classifier head; the greedy layer-wise pretraining loop is
+``cnnlab.train.pretrain_stacked_encoder``, since models own neither losses nor optimisers) and
+ConvAutoencoder (strided convolutions down, transposed convolutions up).
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from ._utils import draw_device
+
 __all__ = ["TiedLinear", "FCAutoencoder", "DenoisingAutoencoder", "corrupt", "StackedAutoencoder",
-           "pretrain_stacked_encoder", "ConvAutoencoder"]
+           "ConvAutoencoder"]
 
 ACTIVATIONS = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU, "tanh": nn.Tanh, "identity": nn.Identity}
 NOISES = ("masking", "gaussian", "salt_and_pepper")
@@ -55,7 +57,7 @@ class TiedLinear(nn.Module):
         self.bias = nn.Parameter(torch.zeros(encoder.in_features, device=encoder.weight.device))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.linear(x, self.encoder.weight.t(), self.bias)
+        return nn.functional.linear(x, self.encoder.weight.t(), self.bias)
 
 
 class FCAutoencoder(nn.Module):
@@ -100,24 +102,33 @@ class FCAutoencoder(nn.Module):
         return self.decode(self.encode(x))
 
 
+def _uniform(x: torch.Tensor, generator: Optional[torch.Generator]) -> torch.Tensor:
+    """U[0, 1) of x's shape, drawn where the generator lives (the CPU by default) and moved to x's device,
+    so that one seed gives the same noise on every device."""
+    return torch.rand(x.shape, generator=generator, device=draw_device(generator)).to(x.device)
+
+
 def corrupt(x: torch.Tensor, *, noise: str = "masking", noise_level: float = 0.25,
             generator: Optional[torch.Generator] = None) -> torch.Tensor:
     """A corrupted copy of x. "masking": each value set to 0 with probability ``noise_level``;
     "salt_and_pepper": each value set to 0 or 1 (even odds) with probability ``noise_level``;
-    "gaussian": x + noise_level * N(0, 1). x is not modified."""
+    "gaussian": x + noise_level * N(0, 1). x is not modified. The noise is drawn on the generator's
+    device (a CPU ``torch.Generator``, or torch's global CPU generator when None) and moved to x's:
+    the same seed corrupts a CPU, CUDA or MPS tensor identically."""
     if noise not in NOISES:
         raise ValueError(f"corrupt: noise must be one of {NOISES}, got {noise!r}")
     if noise in ("masking", "salt_and_pepper"):
         if not 0.0 <= noise_level < 1.0:
             raise ValueError(f"corrupt: {noise} noise_level is a probability in [0, 1), got {noise_level}")
-        hit = torch.rand(x.shape, generator=generator, device=x.device) < noise_level
+        hit = _uniform(x, generator) < noise_level
         if noise == "masking":
             return x.masked_fill(hit, 0.0)
-        salt = (torch.rand(x.shape, generator=generator, device=x.device) < 0.5).to(x.dtype)
+        salt = (_uniform(x, generator) < 0.5).to(x.dtype)
         return torch.where(hit, salt, x)
     if noise_level < 0:
         raise ValueError(f"corrupt: gaussian noise_level is a standard deviation >= 0, got {noise_level}")
-    return x + noise_level * torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+    z = torch.randn(x.shape, generator=generator, device=draw_device(generator), dtype=x.dtype)
+    return x + noise_level * z.to(x.device)
 
 
 class DenoisingAutoencoder(FCAutoencoder):
@@ -130,7 +141,7 @@ class DenoisingAutoencoder(FCAutoencoder):
                  output_activation: str = "sigmoid") -> None:
         super().__init__(in_features, hidden_sizes, tied=tied, activation=activation,
                          output_activation=output_activation)
-        corrupt(torch.zeros(1), noise=noise, noise_level=noise_level)  # validate the arguments now
+        corrupt(torch.zeros(1, device="cpu"), noise=noise, noise_level=noise_level)  # validate the arguments now
         self.noise, self.noise_level = noise, noise_level
 
     def forward(self, x: torch.Tensor, *, generator: Optional[torch.Generator] = None) -> torch.Tensor:
@@ -143,7 +154,7 @@ class StackedAutoencoder(nn.Module):
     """A deep autoencoder whose encoder is a stack of pretrained layers.
 
     ``StackedAutoencoder(encoder)`` mirrors ``encoder`` (an nn.Sequential of Linear + activation, as
-    ``pretrain_stacked_encoder`` returns) into a decoder for fine-tuning the whole autoencoder;
+    ``cnnlab.train.pretrain_stacked_encoder`` returns) into a decoder for fine-tuning the whole autoencoder;
     ``classifier(num_classes)`` puts a linear layer on the code instead (unsupervised pretraining
     as weight initialisation of a supervised net). Both share the encoder's parameters.
     """
@@ -172,49 +183,6 @@ class StackedAutoencoder(nn.Module):
         if num_classes < 1:
             raise ValueError(f"StackedAutoencoder.classifier: num_classes must be >= 1, got {num_classes}")
         return nn.Sequential(self.encoder, nn.Linear(self.code_size, num_classes))
-
-
-def pretrain_stacked_encoder(x: torch.Tensor, hidden_sizes: Sequence[int], *, epochs: int = 10, lr: float = 1e-2,
-                             batch_size: int = 64, activation: str = "sigmoid", noise: Optional[str] = None,
-                             noise_level: float = 0.25, generator: Optional[torch.Generator] = None,
-                             ) -> tuple[nn.Sequential, list[list[float]]]:
-    """Greedy layer-wise pretraining (Bengio et al., 2007).
-
-    x: (N, D) training data. For each size in ``hidden_sizes``: train a shallow autoencoder
-    (one hidden layer, squared error, Adam) on the current representation, keep its encoder layer,
-    and encode the data with it for the next one. ``noise`` (see ``corrupt``) makes each
-    shallow AE a denoising one. Returns (the stacked encoder as nn.Sequential of Linear +
-    activation, the per-layer lists of epoch losses). Fine-tune next, e.g. with StackedAutoencoder.
-    """
-    _check_sizes("pretrain_stacked_encoder", x.shape[1] if x.dim() == 2 else -1, hidden_sizes)
-    layers: list[nn.Module] = []
-    history: list[list[float]] = []
-    h = x.detach()
-    for size in hidden_sizes:
-        out_act = "sigmoid" if activation == "sigmoid" and bool(((h >= 0) & (h <= 1)).all()) else "identity"
-        if noise is None:
-            ae: FCAutoencoder = FCAutoencoder(h.shape[1], [size], activation=activation, output_activation=out_act)
-        else:
-            ae = DenoisingAutoencoder(h.shape[1], [size], noise=noise, noise_level=noise_level,
-                                      activation=activation, output_activation=out_act)
-        optimizer = torch.optim.Adam(ae.parameters(), lr=lr)
-        losses = []
-        for _ in range(epochs):
-            order = torch.randperm(h.shape[0], generator=generator)
-            total = 0.0
-            for start in range(0, h.shape[0], batch_size):
-                batch = h[order[start:start + batch_size]]
-                loss = F.mse_loss(ae(batch), batch)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                total += loss.item() * batch.shape[0]
-            losses.append(total / h.shape[0])
-        history.append(losses)
-        layers += list(ae.encoder)
-        with torch.no_grad():
-            h = ae.eval().encode(h)
-    return nn.Sequential(*layers), history
 
 
 class ConvAutoencoder(nn.Module):

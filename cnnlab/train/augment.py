@@ -9,7 +9,8 @@
    drawn once per image.
 
 Images are (N, C, H, W) or a single (C, H, W). Randomness comes only from the ``generator``
-argument (a CPU ``torch.Generator``), so a seeded generator repeats the same augmentation.
+argument (a CPU ``torch.Generator``, torch's global CPU generator when None): it is drawn on the
+generator's device and moved to the images', so a seed gives the same augmentation on every device.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import torch
 
 from cnnlab._checks import int_pair
+from cnnlab.models._utils import draw_device
 
 
 def _as_batch(fn: str, x: torch.Tensor) -> tuple[torch.Tensor, bool]:
@@ -43,7 +45,7 @@ def random_horizontal_flip(x: torch.Tensor, *, p: float = 0.5,
     xb, single = _as_batch("random_horizontal_flip", x)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"random_horizontal_flip: p must be in [0, 1], got {p}")
-    flip = (torch.rand(xb.shape[0], generator=generator) < p).to(xb.device)
+    flip = (torch.rand(xb.shape[0], generator=generator, device=draw_device(generator)) < p).to(xb.device)
     out = torch.where(flip[:, None, None, None], xb.flip(-1), xb)
     return out[0] if single else out
 
@@ -65,8 +67,9 @@ def random_crop(x: torch.Tensor, size: int | tuple[int, int], *, padding: int = 
     n, _, hp, wp = xb.shape
     if h > hp or w > wp:
         raise ValueError(f"{fn}: size {(h, w)} is larger than the padded image {(hp, wp)}")
-    top = torch.randint(0, hp - h + 1, (n,), generator=generator).to(xb.device)
-    left = torch.randint(0, wp - w + 1, (n,), generator=generator).to(xb.device)
+    where = draw_device(generator)
+    top = torch.randint(0, hp - h + 1, (n,), generator=generator, device=where).to(xb.device)
+    left = torch.randint(0, wp - w + 1, (n,), generator=generator, device=where).to(xb.device)
     rows = (top[:, None] + torch.arange(h, device=xb.device))[:, :, None]     # (N, h, 1)
     cols = (left[:, None] + torch.arange(w, device=xb.device))[:, None, :]    # (N, 1, w)
     batch = torch.arange(n, device=xb.device)[:, None, None]
@@ -146,7 +149,8 @@ def pca_color_augment(x: torch.Tensor, *, eigvals: torch.Tensor | None = None,
                          f"and {tuple(eigvecs.shape)}")
     n = xb.shape[0]
     if alpha is None:
-        alpha = torch.randn(n, 3, generator=generator, dtype=torch.float64) * std
+        alpha = torch.randn(n, 3, generator=generator, dtype=torch.float64, device=draw_device(generator))
+        alpha = alpha * std
     elif tuple(alpha.shape) not in ((n, 3), (3,)):
         raise ValueError(f"{fn}: alpha must be ({n}, 3) or (3,), got {tuple(alpha.shape)}")
     alpha = alpha.to(device=xb.device, dtype=xb.dtype).expand(n, 3)
@@ -167,7 +171,7 @@ class Augment:
                  pca: tuple[torch.Tensor, torch.Tensor] | None = None, pca_std: float = 0.1,
                  seed: int = 0) -> None:
         self.crop, self.padding, self.flip, self.pca, self.pca_std = crop, padding, flip, pca, pca_std
-        self.generator = torch.Generator().manual_seed(seed)
+        self.generator = torch.Generator(device="cpu").manual_seed(seed)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         """x: (N, C, H, W) -> augmented (N, C, crop or H, crop or W)."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import random
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -46,8 +48,10 @@ def _mps_available() -> bool:
 
 
 def seed_everything(seed: int, *, deterministic: bool = True) -> torch.Generator:
-    """Seed Python's ``random``, numpy's global generator and torch (CPU and every GPU).
+    """Seed Python's ``random`` and torch (CPU and every GPU).
 
+    numpy's global generator is left alone: cnnlab's numpy code takes its randomness as an
+    ``rng: np.random.Generator`` argument (``np.random.default_rng(seed)``), never from global state.
     With ``deterministic=True`` torch is also asked for deterministic kernels (cuDNN benchmark off),
     so that on CPU the same seed gives bit-identical losses. Returns a ``torch.Generator`` seeded
     with ``seed``, handy for a DataLoader or the augmentation functions.
@@ -56,7 +60,6 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> torch.Generator
         raise TypeError(f"seed_everything: seed must be an int, got {type(seed).__name__}")
     seed = int(seed)
     random.seed(seed)
-    np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
@@ -68,18 +71,69 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> torch.Generator
     return torch.Generator().manual_seed(seed)
 
 
-def amp_enabled(device: torch.device, amp: bool) -> bool:
-    """Mixed precision is used only on CUDA; on CPU and MPS ``amp=True`` is a no-op."""
-    return bool(amp) and device.type == "cuda"
+AMP_DTYPES = {"fp16": torch.float16, "float16": torch.float16, "bf16": torch.bfloat16, "bfloat16": torch.bfloat16}
 
 
-def autocast(device: torch.device, amp: bool) -> contextlib.AbstractContextManager:
-    """``torch.autocast`` to float16 on CUDA when ``amp``; a null context everywhere else."""
+def amp_dtype(amp: bool | str) -> torch.dtype | None:
+    """The autocast dtype ``amp`` asks for: False -> None, True or "fp16" -> float16, "bf16" -> bfloat16."""
+    if amp is False or amp is None:
+        return None
+    if amp is True:
+        return torch.float16
+    if isinstance(amp, str) and amp.lower() in AMP_DTYPES:
+        return AMP_DTYPES[amp.lower()]
+    raise ValueError(f"amp must be False, True, 'fp16' or 'bf16', got {amp!r}")
+
+
+def amp_enabled(device: torch.device, amp: bool | str) -> bool:
+    """Mixed precision is used only on CUDA; on CPU and MPS ``amp`` is a no-op."""
+    return amp_dtype(amp) is not None and device.type == "cuda"
+
+
+def autocast(device: torch.device, amp: bool | str) -> contextlib.AbstractContextManager:
+    """``torch.autocast`` on CUDA to float16 (``amp=True`` or "fp16") or bfloat16 ("bf16"); a null context
+    everywhere else."""
     if amp_enabled(device, amp):
-        return torch.autocast(device_type="cuda", dtype=torch.float16)
+        return torch.autocast(device_type="cuda", dtype=amp_dtype(amp))
     return contextlib.nullcontext()
 
 
-def grad_scaler(device: torch.device, amp: bool) -> torch.amp.GradScaler:
-    """A GradScaler that scales losses on CUDA with ``amp`` and passes them through otherwise."""
-    return torch.amp.GradScaler("cuda", enabled=amp_enabled(device, amp))
+def grad_scaler(device: torch.device, amp: bool | str) -> torch.amp.GradScaler:
+    """A GradScaler that scales float16 losses on CUDA and passes everything else through (bfloat16 has
+    float32's exponent range, so its gradients need no scaling)."""
+    return torch.amp.GradScaler("cuda", enabled=amp_enabled(device, amp) and amp_dtype(amp) == torch.float16)
+
+
+def model_device(model: torch.nn.Module) -> torch.device:
+    """Where ``model`` lives: the device of its first parameter (or buffer); the CPU if it has neither."""
+    for t in itertools.chain(model.parameters(), model.buffers()):
+        return t.device
+    return torch.device("cpu")
+
+
+def _index(d: torch.device) -> int:
+    if d.index is not None:
+        return d.index
+    return torch.cuda.current_device() if d.type == "cuda" else 0
+
+
+def _same(a: torch.device, b: torch.device) -> bool:
+    return a.type == b.type and _index(a) == _index(b)
+
+
+@contextlib.contextmanager
+def placed(model: torch.nn.Module, device: torch.device) -> Iterator[torch.nn.Module]:
+    """Run a block with ``model`` on ``device``, then put it back where it was.
+
+    Functions that only use a model (``evaluate``, ``extract_features``) move it through this, so
+    nothing is moved behind the caller's back.
+    """
+    home = model_device(model)
+    if _same(home, device):
+        yield model
+        return
+    model.to(device)
+    try:
+        yield model
+    finally:
+        model.to(home)

@@ -64,8 +64,9 @@ def local_device(device: torch.device) -> torch.device:
 
 
 def wrap_model(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
-    """DistributedDataParallel(model) when a process group is up; the model itself otherwise."""
-    if world_size() == 1:
+    """DistributedDataParallel(model) when a process group is up (even of one process, so that a
+    one-GPU torchrun exercises DDP and nccl); the model itself otherwise."""
+    if not (dist.is_available() and dist.is_initialized()):
         return model
     ids = [device.index if device.index is not None else 0] if device.type == "cuda" else None
     return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
@@ -91,7 +92,7 @@ def shard_loader(loader: DataLoader, *, seed: int = 0) -> DataLoader:
 
 def all_reduce_sum(values: list[float], device: torch.device) -> list[float]:
     """Sum a few numbers over all processes (identity when not distributed)."""
-    if world_size() == 1:
+    if not (dist.is_available() and dist.is_initialized()):
         return values
     t = torch.tensor(values, dtype=torch.float64, device=device)
     dist.all_reduce(t, op=dist.ReduceOp.SUM)

@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 
 from . import distributed as dist_
 from .checkpoint import load_checkpoint, save_checkpoint
-from .device import autocast, get_device, grad_scaler
+from .device import amp_dtype, autocast, get_device, grad_scaler, model_device, placed
 from .metrics import topk_correct
 
 
@@ -88,7 +88,7 @@ def fit(
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
     val_loader: DataLoader | None = None,
     device: str | torch.device | None = None,
-    amp: bool = False,
+    amp: bool | str = False,
     transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
     checkpoint: str | None = None,
     resume: str | None = None,
@@ -100,8 +100,10 @@ def fit(
     train_loader yields (x, y) with x: (N, ...) and y: (N,) class indices (the default loss is
     cross-entropy on logits (N, K)). ``scheduler`` is stepped once per epoch (ReduceLROnPlateau gets
     the validation accuracy, or the training accuracy without a val_loader). ``transform`` maps a
-    batch x to an augmented batch on the device (see ``cnnlab.train.augment``). ``amp`` enables
-    float16 autocast on CUDA only. ``checkpoint``: path written after every epoch; ``resume``: path
+    batch x to an augmented batch on the device (see ``cnnlab.train.augment``). ``device``: where to
+    train (None: ``get_device()``, the GPU when there is one); the model is moved there and stays
+    there. ``amp``: autocast on CUDA only, True or "fp16" for float16 (with a GradScaler), "bf16"
+    for bfloat16. ``checkpoint``: path written after every epoch; ``resume``: path
     to continue from (the run then ends exactly where an uninterrupted one would). ``seed`` seeds
     the DistributedSampler's shuffling under torchrun.
     """
@@ -116,6 +118,7 @@ def fit(
     _check_loader(fn, "train_loader", train_loader)
     if val_loader is not None:
         _check_loader(fn, "val_loader", val_loader)
+    amp_dtype(amp)                                  # a bad amp fails before anything runs
     loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
     device = dist_.local_device(get_device(device))
     created_group = dist_.setup(device)
@@ -216,7 +219,7 @@ def evaluate(
     *,
     device: str | torch.device | None = None,
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
-    amp: bool = False,
+    amp: bool | str = False,
     ten_crop: int | None = None,
 ) -> dict[str, float]:
     """Loss, accuracy, top-1 and top-5 error of ``model`` over ``loader`` (eval mode, no grad).
@@ -224,39 +227,41 @@ def evaluate(
     Returns dict(loss, accuracy, top1_error, top5_error); errors and accuracy are fractions in
     [0, 1]; top5_error is NaN with fewer than 5 classes. With ``ten_crop=S`` each image is scored
     by AlexNet's test-time averaging over ten S x S crops (``augment.ten_crop_predict``), and the
-    loss is the negative log of the averaged probability.
+    loss is the negative log of the averaged probability. It runs on ``device`` (None: where the
+    model is); a model moved there for the evaluation is put back afterwards.
     """
     from .augment import ten_crop_predict
 
     if not isinstance(model, nn.Module):
         raise TypeError(f"evaluate: model must be a torch.nn.Module, got {type(model).__name__}")
     _check_loader("evaluate", "loader", loader)
-    device = get_device(device)
+    device = model_device(model) if device is None else get_device(device)
     loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
     was_training = model.training
-    model.to(device).eval()
     dtype = _param_dtype(model)
     total, top1, top5, count, classes = 0.0, 0.0, 0.0, 0, 0
-    try:
-        for x, y in loader:
-            x, y = _to_device(x, y, device, dtype)
-            with autocast(device, amp):
-                if ten_crop is None:
-                    out = model(x)
-                    loss = loss_fn(out, y)
-                else:
-                    probs = ten_crop_predict(model, x, ten_crop)
-                    out = probs.clamp_min(1e-12).log()
-                    loss = nn.functional.nll_loss(out, y)
-            out = out.float()
-            n, classes = y.shape[0], out.shape[1]
-            total += loss.item() * n
-            top1 += topk_correct(out, y, 1).sum().item()
-            if classes >= 5:
-                top5 += topk_correct(out, y, 5).sum().item()
-            count += n
-    finally:
-        model.train(was_training)
+    with placed(model, device):
+        model.eval()
+        try:
+            for x, y in loader:
+                x, y = _to_device(x, y, device, dtype)
+                with autocast(device, amp):
+                    if ten_crop is None:
+                        out = model(x)
+                        loss = loss_fn(out, y)
+                    else:
+                        probs = ten_crop_predict(model, x, ten_crop)
+                        out = probs.clamp_min(1e-12).log()
+                        loss = nn.functional.nll_loss(out, y)
+                out = out.float()
+                n, classes = y.shape[0], out.shape[1]
+                total += loss.item() * n
+                top1 += topk_correct(out, y, 1).sum().item()
+                if classes >= 5:
+                    top5 += topk_correct(out, y, 5).sum().item()
+                count += n
+        finally:
+            model.train(was_training)
     if count == 0:
         raise ValueError("evaluate: loader produced no batches")
     return {"loss": total / count, "accuracy": top1 / count, "top1_error": 1.0 - top1 / count,

@@ -121,11 +121,11 @@ def extract_features(model: nn.Module, loader: Iterable, *, layer: str | None = 
     """Features of every sample in ``loader``: the input to the head (default) or the output of ``layer``.
 
     Returns (features (N, D) float32 on the CPU, flattened per sample, and labels (N,)). The model
-    runs in eval mode; its mode is restored afterwards.
+    runs in eval mode on ``device`` (None: where it is); its mode and place are restored afterwards.
     """
-    from .device import get_device
+    from .device import get_device, model_device, placed
 
-    device = get_device(device)
+    device = model_device(model) if device is None else get_device(device)
     name = layer if layer is not None else find_head(model)
     try:
         module = model.get_submodule(name)
@@ -138,18 +138,19 @@ def extract_features(model: nn.Module, loader: Iterable, *, layer: str | None = 
 
     handle = module.register_forward_hook(hook)
     was_training = model.training
-    model.to(device).eval()
     dtype = next(model.parameters()).dtype
     feats, labels = [], []
-    try:
-        for x, y in loader:
-            captured.clear()
-            model(x.to(device, dtype))
-            feats.append(captured[-1])
-            labels.append(y.cpu())
-    finally:
-        handle.remove()
-        model.train(was_training)
+    with placed(model, device):
+        model.eval()
+        try:
+            for x, y in loader:
+                captured.clear()
+                model(x.to(device, dtype))
+                feats.append(captured[-1])
+                labels.append(y.cpu())
+        finally:
+            handle.remove()
+            model.train(was_training)
     return torch.cat(feats), torch.cat(labels)
 
 

@@ -80,7 +80,7 @@ def _variants(a: str) -> dict:
         v["progress_bar"] = (edit(full, "lab1_train", "for x, y in train_loader:",
                                   "for x, y in __import__('tqdm').tqdm(train_loader):"), ())
     elif a == "lab2":
-        v["no_noise"] = (edit(full, "lab2_noise", "return (x + noise_std * torch.randn(x.shape, generator=g)).clamp(0, 1)",
+        v["no_noise"] = (edit(full, "lab2_noise", "return (x + noise_std * torch.randn(x.shape, generator=g).to(x.device)).clamp(0, 1)",
                               "return x.clone()"),
                          # a denoiser trained on clean inputs is a plain autoencoder: it does not denoise enough
                          ("lab2_noise_tests", "lab2_train_denoiser_tests"))

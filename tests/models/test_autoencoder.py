@@ -1,4 +1,6 @@
-"""cnnlab/models/autoencoder.py: fully connected (tied or not), denoising, stacked, convolutional."""
+"""cnnlab/models/autoencoder.py: fully connected (tied or not), denoising, stacked, convolutional.
+
+The greedy pretraining loop that feeds StackedAutoencoder is tested in tests/train/test_pretrain.py."""
 
 import pytest
 
@@ -8,7 +10,7 @@ torch = pytest.importorskip("torch")
 import torch.nn.functional as F  # noqa: E402
 
 from cnnlab.models import (ConvAutoencoder, DenoisingAutoencoder, FCAutoencoder, StackedAutoencoder,  # noqa: E402
-                           corrupt, pretrain_stacked_encoder, summary)
+                           corrupt, summary)
 from helpers.models import n_params, one_torch_thread  # noqa: E402,F401
 
 
@@ -86,23 +88,6 @@ def test_denoising_corrupts_only_in_training_mode():
     assert not torch.equal(dae(x), dae.eval()(x))
 
 
-def test_greedy_pretraining_then_fine_tuning():
-    torch.manual_seed(0)
-    g = torch.Generator().manual_seed(0)
-    x = torch.rand(128, 16)
-    encoder, history = pretrain_stacked_encoder(x, [12, 6], epochs=8, batch_size=32, generator=g)
-    assert [m.out_features for m in encoder if isinstance(m, torch.nn.Linear)] == [12, 6]
-    assert len(history) == 2 and all(h[-1] < h[0] for h in history)   # each shallow AE learned
-    deep = StackedAutoencoder(encoder)
-    assert deep.encoder is encoder and deep(x).shape == (128, 16)
-    before = F.mse_loss(deep(x), x).item()
-    assert _fit(deep, x, steps=30, lr=3e-3) < before
-    net = deep.classifier(3)
-    assert net(x).shape == (128, 3) and net[0] is encoder            # pretrained weights initialise it
-    denoising, _ = pretrain_stacked_encoder(x, [8], epochs=1, noise="gaussian", noise_level=0.1, generator=g)
-    assert denoising[0].out_features == 8
-
-
 def test_conv_autoencoder_uses_transposed_convolutions():
     ae = ConvAutoencoder(in_channels=1, channels=(8, 16))
     x = torch.rand(2, 1, 28, 28)
@@ -123,3 +108,18 @@ def test_bad_inputs():
         ConvAutoencoder()(torch.rand(1, 1, 30, 30))
     with pytest.raises(ValueError, match="activation must be one of"):
         FCAutoencoder(4, (2,), activation="softplus")
+
+
+def test_corrupt_draws_on_the_generator_device_and_moves():
+    """The noise comes from the CPU generator whatever x's device: x on torch's meta device (a second
+    device any CPU has) is corrupted without a generator/device mismatch, and stays there."""
+    x = torch.rand(3, 8)
+    for noise in ("masking", "salt_and_pepper", "gaussian"):
+        out = corrupt(x.to("meta"), noise=noise, generator=torch.Generator().manual_seed(0))
+        assert out.device.type == "meta" and out.shape == x.shape
+        a = corrupt(x, noise=noise, generator=torch.Generator().manual_seed(0))
+        assert torch.equal(a, corrupt(x, noise=noise, generator=torch.Generator().manual_seed(0)))
+    torch.manual_seed(5)
+    a = corrupt(x, noise="gaussian")                                           # global CPU generator
+    torch.manual_seed(5)
+    assert torch.equal(a, corrupt(x, noise="gaussian", generator=None))
