@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cnnlab._checks import Pair, check_dout
+from cnnlab._checks import Pair, check_dout, choice, int_pair
 from cnnlab.functional._windows import (channels_first, check_conv, check_fits, col2im,
                                         gemm_dcols, gemm_dw, gemm_out, im2col, out_size, pad, padded_shape,
                                         unpad)
@@ -41,6 +41,7 @@ class Conv2dNaiveCache(NamedTuple):
     padding: Pair
     dilation: Pair
     groups: int
+    extra: Pair = (0, 0)      # padding="same" with an even kernel: zeros added after x (bottom, right)
 
 
 class Conv2dCache(NamedTuple):
@@ -52,29 +53,63 @@ class Conv2dCache(NamedTuple):
     padding: Pair
     dilation: Pair
     groups: int
+    extra: Pair = (0, 0)      # as in Conv2dNaiveCache
 
 
 def _out_hw(x_shape: tuple, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair) -> Pair:
     return tuple(out_size(n, k, s, p, d) for n, k, s, p, d in zip(x_shape[2:], kernel, stride, padding, dilation))
 
 
+def _string_padding(fn: str, padding, w, stride, dilation) -> tuple:
+    """torch's padding="valid" / "same" as (padding, extra); numbers pass through with extra (0, 0).
+
+    "valid": no padding. "same": the output keeps the input's size (stride 1 only), which takes
+    d (k - 1) zeros per axis; half go before and half after, and when d (k - 1) is odd the extra
+    zero goes after (bottom, right), as in torch: padding = d (k - 1) // 2, extra = d (k - 1) % 2.
+    """
+    if not isinstance(padding, str):
+        return padding, (0, 0)
+    choice(fn, "padding", padding, ("valid", "same"))
+    if padding == "valid":
+        return 0, (0, 0)
+    if int_pair(fn, "stride", stride, minimum=1) != (1, 1):
+        raise ValueError(f"{fn}: padding='same' needs stride=1 (the output keeps the input's size), got "
+                         f"stride={stride!r}")
+    kernel, dilation = np.shape(w)[2:], int_pair(fn, "dilation", dilation, minimum=1)
+    if len(kernel) != 2:
+        return 0, (0, 0)                   # a malformed w: check_conv names the problem
+    total = tuple(d * (k - 1) for k, d in zip(kernel, dilation))
+    return tuple(t // 2 for t in total), tuple(t % 2 for t in total)
+
+
+def _pad_after(x: np.ndarray, extra: Pair) -> np.ndarray:
+    """x with extra[0] zero rows below and extra[1] zero columns to the right (no copy when none)."""
+    if extra == (0, 0):
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (0, extra[0]), (0, extra[1])))
+
+
 def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *,
-                   stride: int | Pair = 1, padding: int | Pair = 0, dilation: int | Pair = 1,
+                   stride: int | Pair = 1, padding: int | Pair | str = 0, dilation: int | Pair = 1,
                    groups: int = 1) -> tuple[np.ndarray, Conv2dCache]:
     """2-D convolution (cross-correlation, as torch.nn.functional.conv2d), by im2col and matmul.
 
     x: (N, C_in, H, W); w: (C_out, C_in/G, kH, kW); b: (C_out,) or None. stride, padding,
-    dilation: int or (height, width) pair. Returns out: (N, C_out, H', W') with
-    H' = (H + 2 pH - dH (kH - 1) - 1) // sH + 1 (same for W'), and a cache for conv2d_backward.
+    dilation: int or (height, width) pair; padding may also be "valid" (0) or "same" (stride 1;
+    the output has x's size, an odd number of zeros putting the extra one after, as torch).
+    Returns out: (N, C_out, H', W') with H' = (H + 2 pH - dH (kH - 1) - 1) // sH + 1 (same for
+    W'), and a cache for conv2d_backward.
     """
+    padding, extra = _string_padding("conv2d_forward", padding, w, stride, dilation)
     x, w, b, stride, padding, dilation, groups = check_conv("conv2d_forward", x, w, b, stride, padding,
                                                              dilation, groups)
+    x = _pad_after(x, extra)
     kernel = w.shape[2:]
     check_fits("conv2d_forward", x.shape, kernel, padding, dilation)
     out_hw = _out_hw(x.shape, kernel, stride, padding, dilation)
     cols = im2col(pad(x, padding), kernel, stride, dilation, out_hw, groups)
     out = gemm_out(w, cols, groups, (x.shape[0], w.shape[0]) + out_hw, b)     # out = W @ cols + b
-    return out, Conv2dCache(x.shape, w, cols, b is not None, stride, padding, dilation, groups)
+    return out, Conv2dCache(x.shape, w, cols, b is not None, stride, padding, dilation, groups, extra)
 
 
 def conv2d_backward(dout: np.ndarray, cache: Conv2dCache) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -83,20 +118,25 @@ def conv2d_backward(dout: np.ndarray, cache: Conv2dCache) -> tuple[np.ndarray, n
     dout: (N, C_out, H', W'). Returns (dx (N, C_in, H, W), dw (C_out, C_in/G, kH, kW),
     db (C_out,) or None when the forward had no bias), in x's dtype.
     """
-    x_shape, w, cols, has_bias, stride, padding, dilation, groups = cache
+    x_shape, w, cols, has_bias, stride, padding, dilation, groups, extra = cache
     out_hw = _out_hw(x_shape, w.shape[2:], stride, padding, dilation)
     dout = check_dout("conv2d_backward", dout, (x_shape[0], w.shape[0]) + out_hw, w.dtype)
     dout_cf = channels_first(dout, groups)
     dw = gemm_dw(dout_cf, cols, w.shape)                              # dW = dout @ cols.T
     dcols = gemm_dcols(w, dout_cf, groups)                            # dcols = W.T @ dout
     dxp = col2im(dcols, padded_shape(x_shape, padding), w.shape[2:], stride, dilation, out_hw)
-    dx = np.ascontiguousarray(unpad(dxp, padding, x_shape[2:]))
+    dx = np.ascontiguousarray(_crop_extra(unpad(dxp, padding, x_shape[2:]), extra))
     db = dout.sum(axis=(0, 2, 3)) if has_bias else None
     return dx, dw, db
 
 
+def _crop_extra(dx: np.ndarray, extra: Pair) -> np.ndarray:
+    """Drop the gradient of the zeros _pad_after added (they are not inputs)."""
+    return dx[:, :, :dx.shape[2] - extra[0], :dx.shape[3] - extra[1]]
+
+
 def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *, stride: int | Pair = 1,
-           padding: int | Pair = 0, dilation: int | Pair = 1, groups: int = 1) -> np.ndarray:
+           padding: int | Pair | str = 0, dilation: int | Pair = 1, groups: int = 1) -> np.ndarray:
     """Forward-only conv2d_forward: x (N, C_in, H, W), w (C_out, C_in/G, kH, kW) -> (N, C_out, H', W')."""
     return conv2d_forward(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)[0]
 
@@ -111,15 +151,18 @@ def _window(n: int, channels: slice, i: int, j: int, kernel: Pair, stride: Pair,
 
 
 def conv2d_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *,
-                         stride: int | Pair = 1, padding: int | Pair = 0, dilation: int | Pair = 1,
+                         stride: int | Pair = 1, padding: int | Pair | str = 0, dilation: int | Pair = 1,
                          groups: int = 1) -> tuple[np.ndarray, Conv2dNaiveCache]:
     """conv2d_forward as plain loops: for every sample, filter and output pixel, one dot product.
 
-    x: (N, C_in, H, W); w: (C_out, C_in/G, kH, kW); b: (C_out,) or None.
-    Returns out: (N, C_out, H', W') and a cache for conv2d_backward_naive.
+    x: (N, C_in, H, W); w: (C_out, C_in/G, kH, kW); b: (C_out,) or None; padding as conv2d_forward
+    (an int, a pair, "valid" or "same"). Returns out: (N, C_out, H', W') and a cache for
+    conv2d_backward_naive.
     """
+    padding, extra = _string_padding("conv2d_forward_naive", padding, w, stride, dilation)
     x, w, b, stride, padding, dilation, groups = check_conv("conv2d_forward_naive", x, w, b, stride, padding,
                                                              dilation, groups)
+    x = _pad_after(x, extra)
     check_fits("conv2d_forward_naive", x.shape, w.shape[2:], padding, dilation)
     n_out, c_g, f_g = w.shape[0], w.shape[1], w.shape[0] // groups
     h_out, w_out = _out_hw(x.shape, w.shape[2:], stride, padding, dilation)
@@ -132,7 +175,7 @@ def conv2d_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = No
                 for j in range(w_out):
                     patch = xp[_window(n, channels, i, j, w.shape[2:], stride, dilation)]
                     out[n, f, i, j] = np.sum(patch * w[f]) + (b[f] if b is not None else 0)
-    return out, Conv2dNaiveCache(x, w, b is not None, stride, padding, dilation, groups)
+    return out, Conv2dNaiveCache(x, w, b is not None, stride, padding, dilation, groups, extra)
 
 
 def conv2d_backward_naive(dout: np.ndarray, cache: Conv2dNaiveCache) -> tuple[np.ndarray, np.ndarray,
@@ -141,7 +184,7 @@ def conv2d_backward_naive(dout: np.ndarray, cache: Conv2dNaiveCache) -> tuple[np
 
     dout: (N, C_out, H', W'). Returns (dx (N, C_in, H, W), dw (C_out, C_in/G, kH, kW), db (C_out,) or None).
     """
-    x, w, has_bias, stride, padding, dilation, groups = cache
+    x, w, has_bias, stride, padding, dilation, groups, extra = cache
     out_hw = _out_hw(x.shape, w.shape[2:], stride, padding, dilation)
     dout = check_dout("conv2d_backward_naive", dout, (x.shape[0], w.shape[0]) + out_hw, w.dtype)
     c_g, f_g = w.shape[1], w.shape[0] // groups
@@ -153,4 +196,4 @@ def conv2d_backward_naive(dout: np.ndarray, cache: Conv2dNaiveCache) -> tuple[np
         dxp[window] += dout[n, f, i, j] * w[f]       # d out[n,f,i,j] / d patch = w[f]
         dw[f] += dout[n, f, i, j] * xp[window]       # d out[n,f,i,j] / d w[f] = patch
     db = dout.sum(axis=(0, 2, 3)) if has_bias else None
-    return unpad(dxp, padding, x.shape[2:]).copy(), dw, db
+    return _crop_extra(unpad(dxp, padding, x.shape[2:]), extra).copy(), dw, db

@@ -4,6 +4,7 @@ torch parity, bad input)."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cnnlab import functional as F
 from cnnlab.gradcheck import rel_error
@@ -69,6 +70,28 @@ def _case(rng, x_shape, w_shape, bias=True, **hyper):
             "b": rng.normal(size=w_shape[0]) if bias else None}, hyper
 
 
+@pytest.mark.parametrize("conv", [F.conv2d, lambda *a, **k: F.conv2d_forward_naive(*a, **k)[0]],
+                         ids=["vectorised", "naive"])
+def test_padding_same_keeps_the_size_and_puts_an_odd_zero_after(conv):
+    """Ones through a kernel of ones count the window's pixels inside the image. 3x3 'same' pads 1
+    all round (corners see 4, edges 6); 2x2 'same' pads one zero after (bottom, right) only."""
+    out = conv(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), padding="same")
+    np.testing.assert_array_equal(out[0, 0], [[4, 6, 6, 4], [6, 9, 9, 6], [6, 9, 9, 6], [4, 6, 6, 4]])
+    out = conv(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), padding="same")
+    np.testing.assert_array_equal(out[0, 0], [[4, 4, 2], [4, 4, 2], [2, 2, 1]])
+    x, w = np.arange(25.0).reshape(1, 1, 5, 5), np.arange(6.0).reshape(1, 1, 2, 3)
+    np.testing.assert_array_equal(conv(x, w, padding="valid"), conv(x, w, padding=0))
+
+
+@pytest.mark.parametrize("forward, backward", [(F.conv2d_forward, F.conv2d_backward),
+                                               (F.conv2d_forward_naive, F.conv2d_backward_naive)])
+@pytest.mark.parametrize("hyper", [{"padding": "same", "dilation": (1, 3)}, {"padding": "same", "groups": 2},
+                                   {"padding": "valid", "stride": 2}])
+def test_string_padding_gradients(rng, forward, backward, hyper):
+    inputs, hyper = _case(rng, (2, 2, 5, 6), (2, 2 // hyper.get("groups", 1), 2, 3), **hyper)
+    check_against_numeric(forward, backward, inputs, kwargs=hyper)
+
+
 @pytest.mark.parametrize("forward, backward", [(F.conv2d_forward, F.conv2d_backward),
                                                (F.conv2d_forward_naive, F.conv2d_backward_naive)])
 @pytest.mark.parametrize("x_shape, w_shape, hyper", [
@@ -91,6 +114,23 @@ def test_conv2d_matches_torch(case):
     check_against_torch(F.conv2d_forward, F.conv2d_backward, torch.nn.functional.conv2d, inputs,
                         differentiable=[True] * 3, kwargs=case)
 
+
+@pytest.mark.torch
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")
+@settings(max_examples=20, deadline=None)
+@given(kernel=st.tuples(st.integers(1, 4), st.integers(1, 4)), dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)),
+       mode=st.sampled_from(["same", "valid"]), seed=st.integers(0, 1000), data=st.data())
+def test_string_padding_matches_torch(kernel, dilation, mode, seed, data):
+    torch = pytest.importorskip("torch")
+    smallest = [d * (k - 1) + 1 if mode == "valid" else 1 for k, d in zip(kernel, dilation)]
+    hw = tuple(data.draw(st.integers(m, m + 4)) for m in smallest)
+    r = np.random.default_rng(seed)
+    inputs = {"x": r.normal(size=(2, 3) + hw), "w": r.normal(size=(2, 3) + kernel), "b": r.normal(size=2)}
+    hyper = {"padding": mode, "dilation": dilation}
+    check_against_torch(F.conv2d_forward, F.conv2d_backward, torch.nn.functional.conv2d, inputs,
+                        differentiable=[True] * 3, kwargs=hyper, seed=seed)
+    naive = F.conv2d_forward_naive(*inputs.values(), **hyper)[0]
+    assert rel_error(naive, F.conv2d(*inputs.values(), **hyper)) < NAIVE_TOL
 
 
 # --------------------------------------------------------------------------- dtypes, no mutation
@@ -139,6 +179,10 @@ X, W = np.zeros((2, 3, 5, 5)), np.zeros((8, 4, 3, 3))
     (lambda: F.conv2d_forward_naive(X, W), ValueError, r"conv2d_forward_naive: x has 3 channels"),
     (lambda: F.conv2d(X, W), ValueError, r"x has 3 channels"),
     (lambda: F.conv2d(X.astype(complex), W), TypeError, r"x must be a real array"),
+    (lambda: F.conv2d(np.zeros((1, 4, 5, 5)), W, padding="full"), ValueError,
+     r"conv2d_forward: padding must be 'valid' or 'same', got 'full'"),
+    (lambda: F.conv2d_forward_naive(np.zeros((1, 4, 5, 5)), W, padding="same", stride=2), ValueError,
+     r"conv2d_forward_naive: padding='same' needs stride=1 \(the output keeps the input's size\), got stride=2"),
 ])
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):
