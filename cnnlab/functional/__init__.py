@@ -58,7 +58,8 @@ from cnnlab.functional.separable import (  # noqa: E402
 )
 from cnnlab.functional.pooling import (  # noqa: E402
     max_pool2d_forward, max_pool2d_backward, max_pool2d, max_pool2d_forward_naive, max_pool2d_backward_naive,
-    max_pool2d_with_indices, max_unpool2d, avg_pool2d_forward, avg_pool2d_backward, avg_pool2d,
+    max_pool2d_with_indices, max_unpool2d_forward, max_unpool2d_backward, max_unpool2d,
+    avg_pool2d_forward, avg_pool2d_backward, avg_pool2d,
     l2_pool2d_forward, l2_pool2d_backward, l2_pool2d,
     global_avg_pool2d_forward, global_avg_pool2d_backward, global_avg_pool2d,
 )

@@ -1,8 +1,12 @@
 """Pooling: max (with torch-compatible switches and unpooling), average, L2 and global average.
 
 A pooling window of kH x kW moves with stride (sH, sW) over x padded by (pH, pW); output size
-H' = (H + 2 pH - kH) // sH + 1 (torch's ceil_mode=False). Windows overlap when the stride is
-smaller than the kernel (AlexNet's width 3, stride 2).
+H' = (H + 2 pH - dH (kH - 1) - 1) // sH + 1, dH the dilation (max pooling only; 1 elsewhere).
+Windows overlap when the stride is smaller than the kernel (AlexNet's width 3, stride 2).
+ceil_mode=True rounds that division up (GoogLeNet's pools), so that a last, partial window covers
+the rest of the input; as torch, a window must start inside the input or its left padding. The
+partial window reads past the padded input: max pooling pads it with -inf, average pooling with
+zeros that never count in the divisor.
 
 The vectorised versions loop over the kH * kW offsets (u, v) of the window, not over pixels: for a
 fixed offset, the pixels that all windows read form one strided slice of the input, so each step
@@ -16,13 +20,12 @@ from typing import NamedTuple
 import numpy as np
 
 from cnnlab._checks import Pair, check_dout, int_pair, real_array
-from cnnlab.functional._windows import (check_fits, offsets, out_size, pad, padded_shape, transposed_out_size,
-                                        unpad)
+from cnnlab.functional._windows import check_fits, offsets, out_size, pad, transposed_out_size, unpad
 
 __all__ = [
     "max_pool2d_forward", "max_pool2d_backward", "max_pool2d",
     "max_pool2d_forward_naive", "max_pool2d_backward_naive",
-    "max_pool2d_with_indices", "max_unpool2d",
+    "max_pool2d_with_indices", "max_unpool2d_forward", "max_unpool2d_backward", "max_unpool2d",
     "avg_pool2d_forward", "avg_pool2d_backward", "avg_pool2d",
     "l2_pool2d_forward", "l2_pool2d_backward", "l2_pool2d",
     "global_avg_pool2d_forward", "global_avg_pool2d_backward", "global_avg_pool2d",
@@ -36,18 +39,27 @@ class _PoolArgs(NamedTuple):
     kernel: Pair
     stride: Pair
     padding: Pair
+    dilation: Pair
     out_hw: Pair
+    extra: Pair        # ceil_mode: how far the last window reaches past the padded input (bottom, right)
 
 
-def _check_pool(fn: str, x, kernel_size, stride, padding) -> _PoolArgs:
+def _check_pool(fn: str, x, kernel_size, stride, padding, dilation=1, ceil_mode=False) -> _PoolArgs:
     """Validate pooling arguments; stride defaults to kernel_size; padding at most half the kernel (as torch)."""
     x = real_array(fn, "x", x, ndim=4, layout="(N, C, H, W)")
     kernel, stride, padding = _window_args(fn, kernel_size, stride, padding)
+    dilation = int_pair(fn, "dilation", dilation, minimum=1)
+    if not isinstance(ceil_mode, (bool, np.bool_)):
+        raise TypeError(f"{fn}: ceil_mode must be a bool, got {type(ceil_mode).__name__} {ceil_mode!r}")
     if any(2 * p > k for p, k in zip(padding, kernel)):
         raise ValueError(f"{fn}: padding={padding} must be at most half of kernel_size={kernel}")
-    check_fits(fn, x.shape, kernel, padding)
-    out_hw = tuple(out_size(n, k, s, p) for n, k, s, p in zip(x.shape[2:], kernel, stride, padding))
-    return _PoolArgs(x, kernel, stride, padding, out_hw)
+    check_fits(fn, x.shape, kernel, padding, dilation)
+    out_hw = tuple(out_size(n, k, s, p, d, ceil_mode=bool(ceil_mode))
+                   for n, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation))
+    # the last window spans (H' - 1) s + d (k - 1) + 1 rows; anything past H + 2p is ceil_mode's overhang
+    extra = tuple(max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p))
+                  for o, n, k, s, p, d in zip(out_hw, x.shape[2:], kernel, stride, padding, dilation))
+    return _PoolArgs(x, kernel, stride, padding, dilation, out_hw, extra)
 
 
 def _window_args(fn: str, kernel_size, stride, padding) -> tuple[Pair, Pair, Pair]:
@@ -55,6 +67,20 @@ def _window_args(fn: str, kernel_size, stride, padding) -> tuple[Pair, Pair, Pai
     kernel = int_pair(fn, "kernel_size", kernel_size, minimum=1)
     stride = kernel if stride is None else int_pair(fn, "stride", stride, minimum=1)
     return kernel, stride, int_pair(fn, "padding", padding, minimum=0)
+
+
+def _pad_pool(x: np.ndarray, padding: Pair, extra: Pair, value: float = 0.0) -> np.ndarray:
+    """x padded by (pH, pW) on both sides, plus ceil_mode's ``extra`` rows/columns after, with ``value``."""
+    if not any(padding) and not any(extra):
+        return x
+    (ph, pw), (eh, ew) = padding, extra
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew)), constant_values=value)
+
+
+def _grad_buffer(x_shape: tuple, padding: Pair, extra: Pair, dtype) -> np.ndarray:
+    """Zeros of the padded input's shape (ceil_mode's overhang included), for the backward passes."""
+    n, c, h, w = x_shape
+    return np.zeros((n, c, h + 2 * padding[0] + extra[0], w + 2 * padding[1] + extra[1]), dtype=dtype)
 
 
 # ----------------------------------------------------------------------------- max pooling
@@ -66,19 +92,25 @@ class MaxPool2dCache(NamedTuple):
     stride: Pair
     padding: Pair
     dtype: np.dtype        # x's: the gradient comes back in it
+    dilation: Pair = (1, 1)
+    extra: Pair = (0, 0)   # ceil_mode's overhang (see _check_pool)
 
 
 def max_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | Pair | None = None,
-                       padding: int | Pair = 0) -> tuple[np.ndarray, MaxPool2dCache]:
+                       padding: int | Pair = 0, dilation: int | Pair = 1,
+                       ceil_mode: bool = False) -> tuple[np.ndarray, MaxPool2dCache]:
     """Max pooling over kH x kW windows (padding counts as -inf, as in torch).
 
-    x: (N, C, H, W). Returns out: (N, C, H', W') with H' = (H + 2 pH - kH) // sH + 1, and a cache
-    for max_pool2d_backward. Ties send the gradient to the first maximum in row-major window order.
+    x: (N, C, H, W). Returns out: (N, C, H', W') with H' = (H + 2 pH - dH (kH - 1) - 1) // sH + 1
+    (rounded up with ceil_mode=True, see the module docstring), and a cache for max_pool2d_backward.
+    dilation spreads the window's taps dH rows and dW columns apart. Ties send the gradient to the
+    first maximum in row-major window order.
     """
-    x, kernel, stride, padding, out_hw = _check_pool("max_pool2d_forward", x, kernel_size, stride, padding)
-    xp = pad(x, padding, -np.inf)      # -inf never wins a max (torch's padding)
+    x, kernel, stride, padding, dilation, out_hw, extra = _check_pool(
+        "max_pool2d_forward", x, kernel_size, stride, padding, dilation, ceil_mode)
+    xp = _pad_pool(x, padding, extra, -np.inf)      # -inf never wins a max (torch's padding)
     out = arg = None
-    for k, (_, _, region) in enumerate(offsets(kernel, stride, _ONE, out_hw)):
+    for k, (_, _, region) in enumerate(offsets(kernel, stride, dilation, out_hw)):
         candidate = xp[region]                      # offset k of every window at once
         if out is None:
             out, arg = candidate.copy(), np.zeros(candidate.shape, np.min_scalar_type(kernel[0] * kernel[1]))
@@ -86,7 +118,7 @@ def max_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | 
         better = candidate > out                    # strictly greater: earlier maxima win ties
         np.copyto(arg, k, where=better)
         np.maximum(out, candidate, out=out)
-    return out, MaxPool2dCache(x.shape, arg, kernel, stride, padding, x.dtype)
+    return out, MaxPool2dCache(x.shape, arg, kernel, stride, padding, x.dtype, dilation, extra)
 
 
 def max_pool2d_backward(dout: np.ndarray, cache: MaxPool2dCache) -> np.ndarray:
@@ -94,19 +126,20 @@ def max_pool2d_backward(dout: np.ndarray, cache: MaxPool2dCache) -> np.ndarray:
 
     dout: (N, C, H', W'). Returns dx: (N, C, H, W).
     """
-    x_shape, arg, kernel, stride, padding, dtype = cache
+    x_shape, arg, kernel, stride, padding, dtype, dilation, extra = cache
     dout = check_dout("max_pool2d_backward", dout, arg.shape, dtype)
-    dxp = np.zeros(padded_shape(x_shape, padding), dtype=dtype)
+    dxp = _grad_buffer(x_shape, padding, extra, dtype)
     zero = np.zeros((), dtype)
-    for k, (_, _, region) in enumerate(offsets(kernel, stride, _ONE, arg.shape[2:])):
+    for k, (_, _, region) in enumerate(offsets(kernel, stride, dilation, arg.shape[2:])):
         dxp[region] += np.where(arg == k, dout, zero)
     return np.ascontiguousarray(unpad(dxp, padding, x_shape[2:]))
 
 
 def max_pool2d(x: np.ndarray, *, kernel_size: int | Pair, stride: int | Pair | None = None,
-               padding: int | Pair = 0) -> np.ndarray:
+               padding: int | Pair = 0, dilation: int | Pair = 1, ceil_mode: bool = False) -> np.ndarray:
     """Forward-only max_pool2d_forward: x (N, C, H, W) -> (N, C, H', W')."""
-    return max_pool2d_forward(x, kernel_size=kernel_size, stride=stride, padding=padding)[0]
+    return max_pool2d_forward(x, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
+                              ceil_mode=ceil_mode)[0]
 
 
 class MaxPool2dNaiveCache(NamedTuple):
@@ -114,25 +147,29 @@ class MaxPool2dNaiveCache(NamedTuple):
     argmax: np.ndarray     # (N, C, H', W', 2): padded (row, col) of each window's first maximum
     padding: Pair
     dtype: np.dtype
+    extra: Pair = (0, 0)
 
 
 def max_pool2d_forward_naive(x: np.ndarray, *, kernel_size: int | Pair, stride: int | Pair | None = None,
-                             padding: int | Pair = 0) -> tuple[np.ndarray, MaxPool2dNaiveCache]:
+                             padding: int | Pair = 0, dilation: int | Pair = 1,
+                             ceil_mode: bool = False) -> tuple[np.ndarray, MaxPool2dNaiveCache]:
     """max_pool2d_forward as loops over every window; remembers where each maximum was (the "switches").
 
     x: (N, C, H, W). Returns out: (N, C, H', W') and a cache for max_pool2d_backward_naive.
     """
-    x, kernel, stride, padding, out_hw = _check_pool("max_pool2d_forward_naive", x, kernel_size, stride, padding)
-    xp = pad(x, padding, -np.inf)      # -inf never wins a max (torch's padding)
+    x, kernel, stride, padding, dilation, out_hw, extra = _check_pool(
+        "max_pool2d_forward_naive", x, kernel_size, stride, padding, dilation, ceil_mode)
+    xp = _pad_pool(x, padding, extra, -np.inf)      # -inf never wins a max (torch's padding)
     out = np.zeros(x.shape[:2] + out_hw, dtype=x.dtype)
     argmax = np.zeros(out.shape + (2,), dtype=np.intp)
+    (k_h, k_w), (d_h, d_w) = kernel, dilation
     for n, c, i, j in np.ndindex(out.shape):
         top, left = i * stride[0], j * stride[1]
-        window = xp[n, c, top:top + kernel[0], left:left + kernel[1]]
+        window = xp[n, c, top:top + d_h * (k_h - 1) + 1:d_h, left:left + d_w * (k_w - 1) + 1:d_w]
         u, v = np.unravel_index(np.argmax(window), kernel)     # np.argmax returns the first maximum
         out[n, c, i, j] = window[u, v]
-        argmax[n, c, i, j] = top + u, left + v
-    return out, MaxPool2dNaiveCache(x.shape, argmax, padding, x.dtype)
+        argmax[n, c, i, j] = top + u * d_h, left + v * d_w
+    return out, MaxPool2dNaiveCache(x.shape, argmax, padding, x.dtype, extra)
 
 
 def max_pool2d_backward_naive(dout: np.ndarray, cache: MaxPool2dNaiveCache) -> np.ndarray:
@@ -140,9 +177,9 @@ def max_pool2d_backward_naive(dout: np.ndarray, cache: MaxPool2dNaiveCache) -> n
 
     dout: (N, C, H', W'). Returns dx: (N, C, H, W).
     """
-    x_shape, argmax, padding, dtype = cache
+    x_shape, argmax, padding, dtype, extra = cache
     dout = check_dout("max_pool2d_backward_naive", dout, argmax.shape[:-1], dtype)
-    dxp = np.zeros(padded_shape(x_shape, padding), dtype=dtype)
+    dxp = _grad_buffer(x_shape, padding, extra, dtype)
     for n, c, i, j in np.ndindex(dout.shape):
         row, col = argmax[n, c, i, j]
         dxp[n, c, row, col] += dout[n, c, i, j]       # overlapping windows may share a maximum
@@ -152,30 +189,40 @@ def max_pool2d_backward_naive(dout: np.ndarray, cache: MaxPool2dNaiveCache) -> n
 # ----------------------------------------------------------------------------- switches and unpooling
 
 def max_pool2d_with_indices(x: np.ndarray, *, kernel_size: int | Pair, stride: int | Pair | None = None,
-                            padding: int | Pair = 0) -> tuple[np.ndarray, np.ndarray]:
+                            padding: int | Pair = 0, dilation: int | Pair = 1,
+                            ceil_mode: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Max pooling that also returns the switches, as torch's max_pool2d(..., return_indices=True).
 
     x: (N, C, H, W). Returns out: (N, C, H', W') and indices: (N, C, H', W') int64, the flat
     position row * W + col of each maximum within its (H, W) plane (unpadded coordinates).
     """
-    out, cache = max_pool2d_forward(x, kernel_size=kernel_size, stride=stride, padding=padding)
-    (k_h, k_w), (s_h, s_w), (p_h, p_w) = cache.kernel, cache.stride, cache.padding
+    out, cache = max_pool2d_forward(x, kernel_size=kernel_size, stride=stride, padding=padding,
+                                    dilation=dilation, ceil_mode=ceil_mode)
+    (k_h, k_w), (s_h, s_w), (p_h, p_w), (d_h, d_w) = cache.kernel, cache.stride, cache.padding, cache.dilation
     h_out, w_out = out.shape[2:]
     u, v = np.divmod(cache.arg.astype(np.int64), k_w)              # offset inside the window
-    rows = np.arange(h_out)[:, None] * s_h + u - p_h                # window origin + offset
-    cols = np.arange(w_out)[None, :] * s_w + v - p_w
+    rows = np.arange(h_out)[:, None] * s_h + u * d_h - p_h          # window origin + offset
+    cols = np.arange(w_out)[None, :] * s_w + v * d_w - p_w
     return out, rows * x.shape[3] + cols
 
 
-def max_unpool2d(x: np.ndarray, indices: np.ndarray, *, kernel_size: int | Pair,
-                 stride: int | Pair | None = None, padding: int | Pair = 0,
-                 output_size: tuple | None = None) -> np.ndarray:
+class MaxUnpool2dCache(NamedTuple):
+    indices: np.ndarray    # (N, C, H' * W'): where each input value went in its output plane
+    x_shape: tuple
+    out_shape: tuple
+    dtype: np.dtype
+
+
+def max_unpool2d_forward(x: np.ndarray, indices: np.ndarray, *, kernel_size: int | Pair,
+                         stride: int | Pair | None = None, padding: int | Pair = 0,
+                         output_size: tuple | None = None) -> tuple[np.ndarray, MaxUnpool2dCache]:
     """Approximate inverse of max pooling: put each value back where its maximum came from, zeros elsewhere.
 
-    x, indices: (N, C, H', W') (indices from max_pool2d_with_indices). Returns (N, C, H, W) with
-    H = (H' - 1) sH - 2 pH + kH unless output_size gives (H, W) (or (N, C, H, W)).
+    x, indices: (N, C, H', W') (indices from max_pool2d_with_indices). Returns out: (N, C, H, W)
+    with H = (H' - 1) sH - 2 pH + kH unless output_size gives (H, W) (or (N, C, H, W)), and a
+    cache for max_unpool2d_backward. out[n, c].flat[indices[n, c, i, j]] = x[n, c, i, j].
     """
-    fn = "max_unpool2d"
+    fn = "max_unpool2d_forward"
     x = real_array(fn, "x", x, ndim=4, layout="(N, C, H', W')")
     indices = np.asarray(indices)
     if indices.shape != x.shape or not np.issubdtype(indices.dtype, np.integer):
@@ -190,9 +237,25 @@ def max_unpool2d(x: np.ndarray, indices: np.ndarray, *, kernel_size: int | Pair,
         raise ValueError(f"{fn}: indices must lie in [0, {hw[0] * hw[1]}) for an output of size {hw}, "
                          f"got values in [{indices.min()}, {indices.max()}]")
     out = np.zeros(x.shape[:2] + (hw[0] * hw[1],), dtype=x.dtype)
-    flat = x.shape[:2] + (-1,)
-    np.put_along_axis(out, indices.reshape(flat), x.reshape(flat), axis=2)
-    return out.reshape(x.shape[:2] + hw)
+    flat = indices.reshape(x.shape[:2] + (-1,))
+    np.put_along_axis(out, flat, x.reshape(flat.shape), axis=2)
+    return out.reshape(x.shape[:2] + hw), MaxUnpool2dCache(flat, x.shape, x.shape[:2] + hw, x.dtype)
+
+
+def max_unpool2d_backward(dout: np.ndarray, cache: MaxUnpool2dCache) -> np.ndarray:
+    """Gradient of max_unpool2d_forward: out.flat[idx] = x, so dx = dout.flat[idx], a gather;
+    the zeros depend on no input. dout: (N, C, H, W). Returns dx: (N, C, H', W')."""
+    dout = check_dout("max_unpool2d_backward", dout, cache.out_shape, cache.dtype)
+    planes = dout.reshape(cache.out_shape[:2] + (-1,))
+    return np.take_along_axis(planes, cache.indices, axis=2).reshape(cache.x_shape)
+
+
+def max_unpool2d(x: np.ndarray, indices: np.ndarray, *, kernel_size: int | Pair,
+                 stride: int | Pair | None = None, padding: int | Pair = 0,
+                 output_size: tuple | None = None) -> np.ndarray:
+    """Forward-only max_unpool2d_forward: x, indices (N, C, H', W') -> (N, C, H, W)."""
+    return max_unpool2d_forward(x, indices, kernel_size=kernel_size, stride=stride, padding=padding,
+                                output_size=output_size)[0]
 
 
 # ----------------------------------------------------------------------------- average and L2
@@ -204,6 +267,8 @@ class AvgPool2dCache(NamedTuple):
     padding: Pair
     out_shape: tuple
     dtype: np.dtype
+    divisor: np.ndarray | float = 1.0     # what each window's sum was divided by: (1, 1, H', W') or a number
+    extra: Pair = (0, 0)                  # ceil_mode's overhang (see _check_pool)
 
 
 def _window_sum(xp: np.ndarray, kernel: Pair, stride: Pair, out_hw: Pair) -> np.ndarray:
@@ -215,39 +280,70 @@ def _window_sum(xp: np.ndarray, kernel: Pair, stride: Pair, out_hw: Pair) -> np.
 
 
 def _spread(g: np.ndarray, x_shape: tuple, kernel: Pair, stride: Pair, padding: Pair,
-            xp: np.ndarray | None = None) -> np.ndarray:
+            xp: np.ndarray | None = None, extra: Pair = (0, 0)) -> np.ndarray:
     """Adjoint of a window sum: add g (N, C, H', W') to every pixel of its window (times xp if given)."""
-    dxp = np.zeros(padded_shape(x_shape, padding), dtype=g.dtype)
+    dxp = _grad_buffer(x_shape, padding, extra, g.dtype)
     for _, _, region in offsets(kernel, stride, _ONE, g.shape[2:]):
         dxp[region] += g if xp is None else g * xp[region]
     return np.ascontiguousarray(unpad(dxp, padding, x_shape[2:]))
 
 
-def avg_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | Pair | None = None,
-                       padding: int | Pair = 0) -> tuple[np.ndarray, AvgPool2dCache]:
-    """Average pooling; zero padding counts in the average (torch's count_include_pad=True).
+def _avg_divisor(fn: str, x_shape: tuple, kernel: Pair, stride: Pair, padding: Pair, out_hw: Pair, extra: Pair,
+                 count_include_pad: bool, divisor_override, dtype) -> np.ndarray | float:
+    """What each window's sum is divided by, torch's rule: divisor_override if given; else the
+    number of the window's cells that count, zero padding included (count_include_pad) or not,
+    ceil_mode's overhang never. That count is the window sum of a mask of the cells that count
+    (1, 1, H', W'); a plain kH * kW when every window is whole."""
+    if divisor_override is not None:
+        if isinstance(divisor_override, (bool, np.bool_)) or not isinstance(divisor_override, (int, np.integer)):
+            raise TypeError(f"{fn}: divisor_override must be an int or None, got "
+                            f"{type(divisor_override).__name__} {divisor_override!r}")
+        if divisor_override == 0:
+            raise ValueError(f"{fn}: divisor_override must not be 0")
+        return dtype.type(divisor_override)
+    if not isinstance(count_include_pad, (bool, np.bool_)):
+        raise TypeError(f"{fn}: count_include_pad must be a bool, got {type(count_include_pad).__name__}")
+    if not any(extra) and (count_include_pad or not any(padding)):
+        return dtype.type(kernel[0] * kernel[1])
+    ones = np.ones((1, 1) + tuple(x_shape[2:]), dtype=dtype)
+    mask = _pad_pool(ones, padding, (0, 0), 1.0 if count_include_pad else 0.0)   # padding counts, or not
+    return _window_sum(_pad_pool(mask, (0, 0), extra), kernel, stride, out_hw)     # the overhang never does
 
-    x: (N, C, H, W). Returns out: (N, C, H', W') = window sum / (kH * kW), and a cache.
+
+def avg_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | Pair | None = None,
+                       padding: int | Pair = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+                       divisor_override: int | None = None) -> tuple[np.ndarray, AvgPool2dCache]:
+    """Average pooling, torch's avg_pool2d: each window's sum divided by its number of cells.
+
+    x: (N, C, H, W). Returns out: (N, C, H', W') and a cache. Zero padding counts in the average
+    (count_include_pad=True, torch's default) or not (False: border windows average only their
+    pixels). ceil_mode=True adds partial windows at the end (module docstring); the cells past the
+    padded input never count. divisor_override: an int that divides every window sum instead.
     """
-    x, kernel, stride, padding, out_hw = _check_pool("avg_pool2d_forward", x, kernel_size, stride, padding)
-    out = _window_sum(pad(x, padding), kernel, stride, out_hw) / (kernel[0] * kernel[1])
-    return out, AvgPool2dCache(x.shape, kernel, stride, padding, out.shape, x.dtype)
+    fn = "avg_pool2d_forward"
+    x, kernel, stride, padding, _, out_hw, extra = _check_pool(fn, x, kernel_size, stride, padding, 1, ceil_mode)
+    divisor = _avg_divisor(fn, x.shape, kernel, stride, padding, out_hw, extra, count_include_pad,
+                           divisor_override, x.dtype)
+    out = _window_sum(_pad_pool(x, padding, extra), kernel, stride, out_hw) / divisor
+    return out, AvgPool2dCache(x.shape, kernel, stride, padding, out.shape, x.dtype, divisor, extra)
 
 
 def avg_pool2d_backward(dout: np.ndarray, cache: AvgPool2dCache) -> np.ndarray:
-    """Gradient of avg_pool2d_forward: every pixel of a window gets dout / (kH * kW).
+    """Gradient of avg_pool2d_forward: every pixel of a window gets that window's dout / divisor.
 
     dout: (N, C, H', W'). Returns dx: (N, C, H, W).
     """
-    x_shape, kernel, stride, padding, out_shape, dtype = cache
+    x_shape, kernel, stride, padding, out_shape, dtype, divisor, extra = cache
     dout = check_dout("avg_pool2d_backward", dout, out_shape, dtype)
-    return _spread(dout / dtype.type(kernel[0] * kernel[1]), x_shape, kernel, stride, padding)
+    return _spread((dout / divisor).astype(dtype, copy=False), x_shape, kernel, stride, padding, extra=extra)
 
 
 def avg_pool2d(x: np.ndarray, *, kernel_size: int | Pair, stride: int | Pair | None = None,
-               padding: int | Pair = 0) -> np.ndarray:
+               padding: int | Pair = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> np.ndarray:
     """Forward-only avg_pool2d_forward: x (N, C, H, W) -> (N, C, H', W')."""
-    return avg_pool2d_forward(x, kernel_size=kernel_size, stride=stride, padding=padding)[0]
+    return avg_pool2d_forward(x, kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                              count_include_pad=count_include_pad, divisor_override=divisor_override)[0]
 
 
 class L2Pool2dCache(NamedTuple):
@@ -265,7 +361,7 @@ def l2_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | P
 
     x: (N, C, H, W). Returns out: (N, C, H', W') and a cache. Zero padding adds nothing to the sums.
     """
-    x, kernel, stride, padding, out_hw = _check_pool("l2_pool2d_forward", x, kernel_size, stride, padding)
+    x, kernel, stride, padding, _, out_hw, _ = _check_pool("l2_pool2d_forward", x, kernel_size, stride, padding)
     xp = pad(x, padding)
     out = np.sqrt(_window_sum(xp * xp, kernel, stride, out_hw))
     return out, L2Pool2dCache(xp, out, kernel, stride, padding, x.shape)

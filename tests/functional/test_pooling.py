@@ -2,7 +2,8 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from cnnlab import functional as F
 from cnnlab.gradcheck import rel_error
@@ -68,6 +69,51 @@ def test_unpool_puts_values_back_at_the_switches():
     np.testing.assert_array_equal(F.max_pool2d(restored, kernel_size=2), out)
 
 
+def test_ceil_mode_adds_the_partial_last_window():
+    """5x5, 2x2 windows, stride 2: floor gives 2x2 and drops the last row and column; ceil_mode keeps
+    them in a third, partial window (GoogLeNet's pools: 112 -> 56 with 3x3 stride 2, not 55)."""
+    x = np.arange(25.0).reshape(1, 1, 5, 5)
+    assert F.max_pool2d(x, kernel_size=2).shape == (1, 1, 2, 2)
+    for forward in (F.max_pool2d_forward, F.max_pool2d_forward_naive):
+        out, _ = forward(x, kernel_size=2, ceil_mode=True)
+        np.testing.assert_array_equal(out[0, 0], [[6, 8, 9], [16, 18, 19], [21, 23, 24]])
+    assert F.max_pool2d(np.zeros((1, 1, 112, 112)), kernel_size=3, stride=2, ceil_mode=True).shape == (1, 1, 56, 56)
+    # average: the partial windows divide by the cells they cover (the overhang never counts)
+    out = F.avg_pool2d(x, kernel_size=2, ceil_mode=True)[0, 0]
+    assert out[0, 2] == (4 + 9) / 2 and out[2, 2] == 24 and out[0, 0] == (0 + 1 + 5 + 6) / 4
+
+
+def test_dilated_max_pool_reads_every_other_pixel():
+    """kernel 2, dilation 2: window (i, j) reads (i, j), (i, j + 2), (i + 2, j), (i + 2, j + 2)."""
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    for forward, backward in [(F.max_pool2d_forward, F.max_pool2d_backward),
+                              (F.max_pool2d_forward_naive, F.max_pool2d_backward_naive)]:
+        out, cache = forward(x, kernel_size=2, stride=1, dilation=2)
+        np.testing.assert_array_equal(out[0, 0], [[10, 11], [14, 15]])
+        dx = backward(np.ones_like(out), cache)[0, 0]
+        np.testing.assert_array_equal(dx, np.pad(np.ones((2, 2)), ((2, 0), (2, 0))))
+    _, indices = F.max_pool2d_with_indices(x, kernel_size=2, stride=1, dilation=2)
+    np.testing.assert_array_equal(indices[0, 0], [[10, 11], [14, 15]])
+
+
+def test_avg_pool_count_include_pad_and_divisor_override():
+    x = np.ones((1, 1, 2, 2))
+    # each 2x2 window of the padded 4x4 holds one real pixel: 1/4 counting the zeros, 1 without them
+    assert np.all(F.avg_pool2d(x, kernel_size=2, padding=1) == 0.25)
+    assert np.all(F.avg_pool2d(x, kernel_size=2, padding=1, count_include_pad=False) == 1.0)
+    assert np.all(F.avg_pool2d(x, kernel_size=2, divisor_override=1) == 4.0)        # the window sum
+    out, cache = F.avg_pool2d_forward(x, kernel_size=2, divisor_override=-2)
+    assert out[0, 0, 0, 0] == -2.0
+    np.testing.assert_array_equal(F.avg_pool2d_backward(np.ones_like(out), cache), np.full(x.shape, -0.5))
+
+
+def test_unpool_backward_gathers_the_gradient_at_the_switches():
+    out, indices = F.max_pool2d_with_indices(X6, kernel_size=2)
+    restored, cache = F.max_unpool2d_forward(out, indices, kernel_size=2)
+    dout = np.arange(36.0).reshape(X6.shape)
+    np.testing.assert_array_equal(F.max_unpool2d_backward(dout, cache), dout.reshape(-1)[indices].reshape(out.shape))
+
+
 def test_avg_l2_and_global_pooling_by_hand():
     x = np.array([[1.0, 2.0], [2.0, 4.0]])[None, None]
     assert F.avg_pool2d(x, kernel_size=2)[0, 0, 0, 0] == 9 / 4
@@ -80,11 +126,13 @@ def test_avg_l2_and_global_pooling_by_hand():
 # --------------------------------------------------------------------------- naive vs vectorised
 
 @settings(max_examples=20, deadline=None)
-@given(case=pool2d_cases())
-def test_naive_and_vectorised_max_pool_agree(case):
+@given(case=pool2d_cases(), dilation=st.sampled_from([1, 2, (1, 2)]), ceil_mode=st.booleans())
+def test_naive_and_vectorised_max_pool_agree(case, dilation, ceil_mode):
     x, kernel, stride, padding = case
-    out, cache = F.max_pool2d_forward(x, kernel_size=kernel, stride=stride, padding=padding)
-    out_n, cache_n = F.max_pool2d_forward_naive(x, kernel_size=kernel, stride=stride, padding=padding)
+    hyper = {"kernel_size": kernel, "stride": stride, "padding": padding, "dilation": dilation, "ceil_mode": ceil_mode}
+    assume(_fits(x, kernel, padding, dilation))
+    out, cache = F.max_pool2d_forward(x, **hyper)
+    out_n, cache_n = F.max_pool2d_forward_naive(x, **hyper)
     np.testing.assert_array_equal(out, out_n)
     dout = np.random.default_rng(0).normal(size=out.shape)
     assert rel_error(F.max_pool2d_backward(dout, cache), F.max_pool2d_backward_naive(dout, cache_n)) < 1e-15
@@ -100,6 +148,24 @@ def test_naive_and_vectorised_max_pool_agree(case):
 def test_pooling_gradients(rng, forward, backward, hyper):
     # Distinct values far apart (steps of 1/7 >> h) keep every maximum put under finite differences.
     check_against_numeric(forward, backward, {"x": _distinct(rng, (2, 2, 5, 6))}, kwargs=hyper)
+
+
+@pytest.mark.parametrize("forward, backward, hyper", [
+    (F.max_pool2d_forward, F.max_pool2d_backward, {"kernel_size": 2, "dilation": (2, 1), "ceil_mode": True}),
+    (F.max_pool2d_forward_naive, F.max_pool2d_backward_naive, {"kernel_size": 3, "stride": 2, "padding": 1,
+                                                               "dilation": 2, "ceil_mode": True}),
+    (F.avg_pool2d_forward, F.avg_pool2d_backward, {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True,
+                                                   "count_include_pad": False}),
+    (F.avg_pool2d_forward, F.avg_pool2d_backward, {"kernel_size": 2, "stride": 2, "ceil_mode": True}),
+    (F.avg_pool2d_forward, F.avg_pool2d_backward, {"kernel_size": 2, "padding": 1, "divisor_override": 3})])
+def test_dilation_ceil_mode_and_divisor_gradients(rng, forward, backward, hyper):
+    check_against_numeric(forward, backward, {"x": _distinct(rng, (2, 2, 5, 6))}, kwargs=hyper)
+
+
+def test_unpool_gradient(rng):
+    out, indices = F.max_pool2d_with_indices(_distinct(rng, (2, 2, 5, 6)), kernel_size=2)
+    check_against_numeric(lambda x: F.max_unpool2d_forward(x, indices, kernel_size=2, output_size=(5, 6)),
+                          F.max_unpool2d_backward, {"x": rng.normal(size=out.shape)})
 
 
 def test_global_avg_pool_gradient(rng):
@@ -119,6 +185,45 @@ def test_max_and_avg_pool_match_torch(case):
                         kwargs=hyper)
     check_against_torch(F.avg_pool2d_forward, F.avg_pool2d_backward, torch.nn.functional.avg_pool2d, {"x": x},
                         kwargs=hyper)
+
+
+def _fits(x, kernel, padding, dilation):
+    d = (dilation, dilation) if np.isscalar(dilation) else dilation
+    k = (kernel, kernel) if np.isscalar(kernel) else kernel
+    p = (padding, padding) if np.isscalar(padding) else padding
+    return all(di * (ki - 1) + 1 <= n + 2 * pi for di, ki, pi, n in zip(d, k, p, x.shape[2:]))
+
+
+@pytest.mark.torch
+@settings(max_examples=30, deadline=None)
+@given(case=pool2d_cases(), dilation=st.sampled_from([1, 2, (2, 1)]), ceil_mode=st.booleans(),
+       count_include_pad=st.booleans(), divisor_override=st.sampled_from([None, None, 3, -2]))
+def test_dilation_ceil_mode_and_divisors_match_torch(case, dilation, ceil_mode, count_include_pad, divisor_override):
+    torch = pytest.importorskip("torch")
+    x, kernel, stride, padding = case
+    hyper = {"kernel_size": kernel, "stride": stride, "padding": padding, "ceil_mode": ceil_mode}
+    avg = {**hyper, "count_include_pad": count_include_pad, "divisor_override": divisor_override}
+    check_against_torch(F.avg_pool2d_forward, F.avg_pool2d_backward, torch.nn.functional.avg_pool2d, {"x": x},
+                        kwargs=avg)
+    assume(_fits(x, kernel, padding, dilation))
+    check_against_torch(F.max_pool2d_forward, F.max_pool2d_backward, torch.nn.functional.max_pool2d, {"x": x},
+                        kwargs={**hyper, "dilation": dilation})
+    _, indices = F.max_pool2d_with_indices(x, **hyper, dilation=dilation)
+    _, indices_t = torch.nn.functional.max_pool2d(torch.tensor(x), **hyper, dilation=dilation, return_indices=True)
+    np.testing.assert_array_equal(indices, indices_t.numpy())
+
+
+@pytest.mark.torch
+@settings(max_examples=20, deadline=None)
+@given(case=pool2d_cases())
+def test_unpool_gradient_matches_torch(case):
+    torch = pytest.importorskip("torch")
+    x, kernel, stride, padding = case
+    out, indices = F.max_pool2d_with_indices(x, kernel_size=kernel, stride=stride, padding=padding)
+    hyper = {"kernel_size": kernel, "stride": stride, "padding": padding, "output_size": x.shape[2:]}
+    check_against_torch(lambda y, **k: F.max_unpool2d_forward(y, indices, **k), F.max_unpool2d_backward,
+                        lambda t, **k: torch.nn.functional.max_unpool2d(t, torch.tensor(indices), **k),
+                        {"x": np.random.default_rng(0).normal(size=out.shape)}, kwargs=hyper)
 
 
 @pytest.mark.torch
@@ -192,12 +297,31 @@ X = np.zeros((1, 2, 4, 4))
     (lambda: F.global_avg_pool2d(X[0]), ValueError, r"global_avg_pool2d_forward: x must be 4-D"),
     (lambda: F.max_pool2d_with_indices(X, kernel_size=7), ValueError, r"larger than the padded input"),
     (lambda: F.max_unpool2d(X, np.zeros((1, 2, 4, 3), int), kernel_size=2), ValueError,
-     r"max_unpool2d: indices must be an integer array of x's shape"),
+     r"max_unpool2d_forward: indices must be an integer array of x's shape"),
     (lambda: F.max_unpool2d(X, np.full(X.shape, 64), kernel_size=2), ValueError, r"indices must lie in \[0, 64\)"),
+    (lambda: F.max_pool2d(X, kernel_size=2, dilation=0), ValueError, r"max_pool2d_forward: dilation must be >= 1, got 0"),
+    (lambda: F.max_pool2d(X, kernel_size=2, dilation=4), ValueError,
+     r"max_pool2d_forward: kernel 2x2 \(dilation=\(4, 4\)\) is larger than the padded input"),
+    (lambda: F.max_pool2d_forward_naive(X, kernel_size=2, ceil_mode="yes"), TypeError,
+     r"max_pool2d_forward_naive: ceil_mode must be a bool, got str 'yes'"),
+    (lambda: F.avg_pool2d(X, kernel_size=2, divisor_override=0), ValueError,
+     r"avg_pool2d_forward: divisor_override must not be 0"),
+    (lambda: F.avg_pool2d(X, kernel_size=2, divisor_override=1.5), TypeError,
+     r"avg_pool2d_forward: divisor_override must be an int or None, got float 1.5"),
+    (lambda: F.avg_pool2d(X, kernel_size=2, count_include_pad=None), TypeError,
+     r"avg_pool2d_forward: count_include_pad must be a bool"),
 ])
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_max_unpool_backward_checks_dout():
+    out, indices = F.max_pool2d_with_indices(X, kernel_size=2)
+    _, cache = F.max_unpool2d_forward(out, indices, kernel_size=2)
+    with pytest.raises(ValueError, match=r"max_unpool2d_backward: dout.shape=\(1, 2, 2, 2\) but the forward output "
+                                         r"had shape \(1, 2, 4, 4\)"):
+        F.max_unpool2d_backward(np.zeros((1, 2, 2, 2)), cache)
 
 
 def test_global_avg_pool_backward_checks_dout():
