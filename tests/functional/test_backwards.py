@@ -43,6 +43,8 @@ FORWARDS = {
         X, _f32(6, 1, 3, 3), _f32(5, 6, 1, 1), _f32(6), _f32(5), padding=1),
     "max_pool2d_backward": lambda: F.max_pool2d_forward(X, kernel_size=2),
     "max_pool2d_backward_naive": lambda: F.max_pool2d_forward_naive(X, kernel_size=3, stride=1, padding=1),
+    "max_unpool2d_backward": lambda: F.max_unpool2d_forward(*F.max_pool2d_with_indices(X, kernel_size=2),
+                                                            kernel_size=2),
     "avg_pool2d_backward": lambda: F.avg_pool2d_forward(X, kernel_size=2, stride=1),
     "l2_pool2d_backward": lambda: F.l2_pool2d_forward(X, kernel_size=2),
     "upsample_nearest2d_backward": lambda: F.upsample_nearest2d_forward(X, scale_factor=2),
