@@ -292,7 +292,7 @@ def test_train_eval_propagate_through_sequential(rng):
     (lambda rng: Conv2d(3, 4, 0, rng=rng), ValueError, r"Conv2d: kernel_size must be >= 1"),
     (lambda rng: Conv2d(3, 4, 3, rng=rng, groups=2), ValueError, r"Conv2d: groups=2 must divide in_channels=3"),
     (lambda rng: Conv2d(3, 4, 3, rng=rng).forward(np.ones((1, 2, 5, 5))), ValueError, r"conv2d_forward"),
-    (lambda rng: MaxPool2d(2).forward(np.ones((2, 5, 5))), ValueError, r"max_pool2d_forward"),
+    (lambda rng: MaxPool2d(2).forward(np.ones((5, 5))), ValueError, r"max_pool2d_forward: x must be 3-D or 4-D"),
     (lambda rng: Dropout(1.0, rng=rng), ValueError, r"Dropout: p must be a drop probability"),
     (lambda rng: Dropout(0.5, rng=None), TypeError, r"Dropout: rng must be a np.random.Generator"),
     (lambda rng: BatchNorm1d(0), ValueError, r"BatchNorm1d: num_features must be >= 1"),

@@ -17,13 +17,14 @@ Two ways to visit every window without a Python loop over pixels:
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Iterator, NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from cnnlab._checks import Pair, check_shape, int_pair, integer, real_array
+from cnnlab._checks import Pair, check_dout, check_shape, int_pair, integer, real_array
 
 # ----------------------------------------------------------------------------- sizes
 
@@ -58,6 +59,54 @@ def check_fits(fn: str, x_shape: tuple, kernel: Pair, padding: Pair, dilation: P
                 f"{fn}: kernel {kernel[0]}x{kernel[1]}" + (f" (dilation={dilation})" if max(dilation) > 1 else "")
                 + f" is larger than the padded "
                 f"input in {axis}: {d * (k - 1) + 1} > {n} + 2*{p} (x.shape={tuple(x_shape)}, padding={padding})")
+
+
+# ----------------------------------------------------------------------------- unbatched inputs
+
+class Unbatched(NamedTuple):
+    """The cache of an op called on one unbatched (C, H, W) sample: the cache of the batched call
+    on x[None], and the (unbatched) output shape its dout must have."""
+    cache: Any
+    out_shape: tuple
+
+
+def with_batch_axis(fn: str, x: Any, layout: str = "(N, C, H, W)") -> tuple[np.ndarray, bool]:
+    """x (N, C, H, W) as it is, or an unbatched x (C, H, W) as (1, C, H, W), as torch accepts both.
+
+    Returns (x as a real 4-D array, whether it was unbatched)."""
+    unbatched_layout = "(" + layout[layout.index(",") + 2:]                # "(N, C, H, W)" -> "(C, H, W)"
+    x = real_array(fn, "x", x, ndim=(3, 4), layout=f"{unbatched_layout} or {layout}")
+    return (x[None], True) if x.ndim == 3 else (x, False)
+
+
+def unbatched_forward(layout: str = "(N, C, H, W)") -> Callable:
+    """Decorator: a forward of x (N, C, H, W) also takes one unbatched sample (C, H, W), as torch does.
+
+    The sample runs as a batch of one; out loses the batch axis again and the cache becomes an
+    Unbatched, which the backward (decorated with unbatched_backward) recognises.
+    """
+    def decorate(forward: Callable) -> Callable:
+        @functools.wraps(forward)
+        def accepting_unbatched(x: Any, *args: Any, **kwargs: Any) -> tuple:
+            if np.ndim(x) == 4:
+                return forward(x, *args, **kwargs)
+            x, _ = with_batch_axis(forward.__name__, x, layout)        # 3-D, or a ValueError naming both
+            out, cache, *rest = forward(x, *args, **kwargs)
+            return (out[0], Unbatched(cache, out.shape[1:]), *rest)
+        return accepting_unbatched
+    return decorate
+
+
+def unbatched_backward(backward: Callable) -> Callable:
+    """Decorator: the backward of an unbatched forward takes dout without its batch axis (checked
+    against the unbatched output shape) and returns dx (its first gradient) without it too."""
+    @functools.wraps(backward)
+    def accepting_unbatched(dout: Any, cache: Any) -> Any:
+        if not isinstance(cache, Unbatched):
+            return backward(dout, cache)
+        grads = backward(check_dout(backward.__name__, dout, cache.out_shape)[None], cache.cache)
+        return (grads[0][0], *grads[1:]) if isinstance(grads, tuple) else grads[0]
+    return accepting_unbatched
 
 
 # ----------------------------------------------------------------------------- convolution arguments

@@ -153,9 +153,9 @@ def relu_forward(x: np.ndarray) -> tuple[np.ndarray, ActivationCache]:
 
 
 def relu_backward(dout: np.ndarray, cache: ActivationCache) -> np.ndarray:
-    """Gradient passes where x > 0 and stops elsewhere (0 at x = 0, as in torch)."""
+    """Gradient passes where x > 0 and stops where x <= 0 (0 at x = 0; at x = NaN it passes, as in torch)."""
     dout = check_dout("relu_backward", dout, cache.x.shape)
-    return np.where(cache.x > 0, dout, 0).astype(cache.x.dtype, copy=False)
+    return np.where(cache.x <= 0, 0, dout).astype(cache.x.dtype, copy=False)
 
 
 def relu(x: np.ndarray) -> np.ndarray:
@@ -188,9 +188,9 @@ def elu_forward(x: np.ndarray, *, alpha: float = 1.0) -> tuple[np.ndarray, Activ
 
 
 def elu_backward(dout: np.ndarray, cache: ActivationCache) -> np.ndarray:
-    """Slope 1 where x > 0; alpha e^x = out + alpha elsewhere."""
+    """Slope alpha e^x = out + alpha where x <= 0; 1 elsewhere (NaN included, as in torch)."""
     dout = check_dout("elu_backward", dout, cache.x.shape)
-    return np.where(cache.x > 0, dout, dout * (cache.out + cache.param)).astype(cache.x.dtype, copy=False)
+    return np.where(cache.x <= 0, dout * (cache.out + cache.param), dout).astype(cache.x.dtype, copy=False)
 
 
 def elu(x: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:
@@ -248,8 +248,8 @@ class SoftmaxCache(NamedTuple):
 
 def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
     """log softmax(x) = x - m - log sum exp(x - m) with m = max(x): no exp ever overflows."""
-    shifted = x - x.max(axis=axis, keepdims=True)
-    with np.errstate(under="ignore"):
+    shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
+    with np.errstate(under="ignore", divide="ignore"):     # log 0 = -inf only for an empty axis
         return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
@@ -261,7 +261,7 @@ def softmax_forward(x: np.ndarray, *, axis: int = -1) -> tuple[np.ndarray, Softm
     x = real_array("softmax_forward", "x", x)
     axis = _checks.axis("softmax_forward", axis, x)
     with np.errstate(under="ignore"):   # softmax is shift-invariant; the max becomes e^0 = 1
-        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        e = np.exp(x - x.max(axis=axis, keepdims=True, initial=-np.inf))
     out = e / e.sum(axis=axis, keepdims=True)
     return out, SoftmaxCache(out, axis)
 

@@ -25,9 +25,9 @@ from typing import NamedTuple
 import numpy as np
 
 from cnnlab._checks import Pair, check_dout, choice, int_pair
-from cnnlab.functional._windows import (channels_first, check_conv, check_fits, col2im,
-                                        gemm_dcols, gemm_dw, gemm_out, im2col, out_size, pad, padded_shape,
-                                        unpad)
+from cnnlab.functional._windows import (Unbatched, channels_first, check_conv, check_fits, col2im, gemm_dcols,
+                                        gemm_dw, gemm_out, im2col, out_size, pad, padded_shape,
+                                        unbatched_backward, unbatched_forward, unpad)
 
 __all__ = ["conv2d_forward", "conv2d_backward", "conv2d", "conv2d_forward_naive", "conv2d_backward_naive"]
 
@@ -89,12 +89,13 @@ def _pad_after(x: np.ndarray, extra: Pair) -> np.ndarray:
     return np.pad(x, ((0, 0), (0, 0), (0, extra[0]), (0, extra[1])))
 
 
+@unbatched_forward("(N, C_in, H, W)")
 def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *,
                    stride: int | Pair = 1, padding: int | Pair | str = 0, dilation: int | Pair = 1,
-                   groups: int = 1) -> tuple[np.ndarray, Conv2dCache]:
+                   groups: int = 1) -> tuple[np.ndarray, Conv2dCache | Unbatched]:
     """2-D convolution (cross-correlation, as torch.nn.functional.conv2d), by im2col and matmul.
 
-    x: (N, C_in, H, W); w: (C_out, C_in/G, kH, kW); b: (C_out,) or None. stride, padding,
+    x: (N, C_in, H, W), or one unbatched sample (C_in, H, W) (then out has no N either); w: (C_out, C_in/G, kH, kW); b: (C_out,) or None. stride, padding,
     dilation: int or (height, width) pair; padding may also be "valid" (0) or "same" (stride 1;
     the output has x's size, an odd number of zeros putting the extra one after, as torch).
     Returns out: (N, C_out, H', W') with H' = (H + 2 pH - dH (kH - 1) - 1) // sH + 1 (same for
@@ -112,10 +113,12 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *,
     return out, Conv2dCache(x.shape, w, cols, b is not None, stride, padding, dilation, groups, extra)
 
 
-def conv2d_backward(dout: np.ndarray, cache: Conv2dCache) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+@unbatched_backward
+def conv2d_backward(dout: np.ndarray, cache: Conv2dCache | Unbatched
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Gradients of conv2d_forward.
 
-    dout: (N, C_out, H', W'). Returns (dx (N, C_in, H, W), dw (C_out, C_in/G, kH, kW),
+    dout: (N, C_out, H', W') (no N when x had none: dx has none either). Returns (dx (N, C_in, H, W), dw (C_out, C_in/G, kH, kW),
     db (C_out,) or None when the forward had no bias), in x's dtype.
     """
     x_shape, w, cols, has_bias, stride, padding, dilation, groups, extra = cache
@@ -137,7 +140,8 @@ def _crop_extra(dx: np.ndarray, extra: Pair) -> np.ndarray:
 
 def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *, stride: int | Pair = 1,
            padding: int | Pair | str = 0, dilation: int | Pair = 1, groups: int = 1) -> np.ndarray:
-    """Forward-only conv2d_forward: x (N, C_in, H, W), w (C_out, C_in/G, kH, kW) -> (N, C_out, H', W')."""
+    """Forward-only conv2d_forward: x (N, C_in, H, W) or (C_in, H, W), w (C_out, C_in/G, kH, kW)
+    -> (N, C_out, H', W') or (C_out, H', W')."""
     return conv2d_forward(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)[0]
 
 
@@ -150,12 +154,13 @@ def _window(n: int, channels: slice, i: int, j: int, kernel: Pair, stride: Pair,
             slice(w0, w0 + dilation[1] * (kernel[1] - 1) + 1, dilation[1]))
 
 
+@unbatched_forward("(N, C_in, H, W)")
 def conv2d_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *,
                          stride: int | Pair = 1, padding: int | Pair | str = 0, dilation: int | Pair = 1,
-                         groups: int = 1) -> tuple[np.ndarray, Conv2dNaiveCache]:
+                         groups: int = 1) -> tuple[np.ndarray, Conv2dNaiveCache | Unbatched]:
     """conv2d_forward as plain loops: for every sample, filter and output pixel, one dot product.
 
-    x: (N, C_in, H, W); w: (C_out, C_in/G, kH, kW); b: (C_out,) or None; padding as conv2d_forward
+    x: (N, C_in, H, W) or (C_in, H, W); w: (C_out, C_in/G, kH, kW); b: (C_out,) or None; padding as conv2d_forward
     (an int, a pair, "valid" or "same"). Returns out: (N, C_out, H', W') and a cache for
     conv2d_backward_naive.
     """
@@ -178,8 +183,9 @@ def conv2d_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = No
     return out, Conv2dNaiveCache(x, w, b is not None, stride, padding, dilation, groups, extra)
 
 
-def conv2d_backward_naive(dout: np.ndarray, cache: Conv2dNaiveCache) -> tuple[np.ndarray, np.ndarray,
-                                                                               np.ndarray | None]:
+@unbatched_backward
+def conv2d_backward_naive(dout: np.ndarray, cache: Conv2dNaiveCache | Unbatched
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """conv2d_backward as loops: each output pixel sends dout * w to its patch and dout * patch to w.
 
     dout: (N, C_out, H', W'). Returns (dx (N, C_in, H, W), dw (C_out, C_in/G, kH, kW), db (C_out,) or None).

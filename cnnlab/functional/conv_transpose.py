@@ -13,8 +13,9 @@ from typing import NamedTuple
 import numpy as np
 
 from cnnlab._checks import Pair, check_dout, int_pair
-from cnnlab.functional._windows import (channels_first, check_conv, col2im, gemm_dcols,
-                                        gemm_dw, gemm_out, im2col, pad, transposed_out_size, unpad)
+from cnnlab.functional._windows import (Unbatched, channels_first, check_conv, col2im, gemm_dcols, gemm_dw,
+                                        gemm_out, im2col, pad, transposed_out_size, unbatched_backward,
+                                        unbatched_forward, unpad)
 
 __all__ = ["conv_transpose2d_forward", "conv_transpose2d_backward", "conv_transpose2d"]
 
@@ -30,10 +31,12 @@ class ConvTranspose2dCache(NamedTuple):
     out_shape: tuple          # (N, C_out, H', W'): what dout must be
 
 
+@unbatched_forward("(N, C_in, H, W)")
 def conv_transpose2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *,
                              stride: int | Pair = 1, padding: int | Pair = 0, output_padding: int | Pair = 0,
-                             dilation: int | Pair = 1, groups: int = 1) -> tuple[np.ndarray, ConvTranspose2dCache]:
-    """Transposed convolution: x (N, C_in, H, W); w: (C_in, C_out/G, kH, kW) (torch's layout);
+                             dilation: int | Pair = 1, groups: int = 1
+                             ) -> tuple[np.ndarray, ConvTranspose2dCache | Unbatched]:
+    """Transposed convolution: x (N, C_in, H, W), or unbatched (C_in, H, W) (then out has no N); w: (C_in, C_out/G, kH, kW) (torch's layout);
     b: (C_out,) or None.
 
     Returns out: (N, C_out, H', W') with H' = (H - 1) sH - 2 pH + dH (kH - 1) + opH + 1, and a cache.
@@ -60,8 +63,9 @@ def conv_transpose2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None 
     return out, ConvTranspose2dCache(x, w, b is not None, stride, padding, dilation, groups, out.shape)
 
 
-def conv_transpose2d_backward(dout: np.ndarray, cache: ConvTranspose2dCache) -> tuple[np.ndarray, np.ndarray,
-                                                                                       np.ndarray | None]:
+@unbatched_backward
+def conv_transpose2d_backward(dout: np.ndarray, cache: ConvTranspose2dCache | Unbatched
+                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Gradients of conv_transpose2d_forward.
 
     dout: (N, C_out, H', W'). Returns (dx (N, C_in, H, W), dw (C_in, C_out/G, kH, kW), db (C_out,) or None).

@@ -75,7 +75,8 @@ def _reduce(terms: np.ndarray, cache: LossCache) -> tuple[np.ndarray | np.floati
     dtype = cache.pred.dtype
     if cache.reduction == "none":
         return terms.astype(dtype, copy=False), cache
-    return (np.sum(terms) * cache.scale).astype(dtype)[()], cache
+    with np.errstate(over="ignore"):        # a sum beyond float range is inf, as in torch
+        return (np.sum(terms) * cache.scale).astype(dtype)[()], cache
 
 
 def _chain(dout: Any, cache: LossCache, grad: np.ndarray, func: str, factor: float = 1.0) -> np.ndarray:
@@ -89,7 +90,8 @@ def _chain(dout: Any, cache: LossCache, grad: np.ndarray, func: str, factor: flo
         dout = check_dout(func, dout, grad.shape)
         return ((factor * dout) * grad).astype(cache.pred.dtype, copy=False)
     dout = check_dout(func, dout, ())                   # the loss is a scalar, so is its upstream gradient
-    return ((float(dout) * factor * cache.scale) * grad).astype(cache.pred.dtype, copy=False)
+    with np.errstate(over="ignore"):      # a gradient beyond float range is inf, as in torch
+        return ((float(dout) * factor * cache.scale) * grad).astype(cache.pred.dtype, copy=False)
 
 
 def _weighted(grad: np.ndarray, weight: np.ndarray | None) -> np.ndarray:
@@ -100,9 +102,10 @@ def _weighted(grad: np.ndarray, weight: np.ndarray | None) -> np.ndarray:
 # Squared error (the notes' E = 1/2 sum (t - o)^2) and mean squared error (torch's mse_loss)
 
 def _cache(pred, target, func, reduction, count, weight=None, extra=None) -> LossCache:
-    """A LossCache whose "mean" divides by ``count`` (the number of terms, at least 1)."""
+    """A LossCache whose "mean" divides by ``count`` (the number of terms; the mean of none is NaN, as torch)."""
     reduction = _check_reduction(reduction, func)
-    return LossCache(pred, target, weight, extra, reduction, 1.0 / max(count, 1) if reduction == "mean" else 1.0)
+    scale = (1.0 / count if count else float("nan")) if reduction == "mean" else 1.0
+    return LossCache(pred, target, weight, extra, reduction, scale)
 
 
 def squared_error_forward(o: np.ndarray, t: np.ndarray) -> tuple[np.floating, LossCache]:
@@ -131,7 +134,9 @@ def mse_loss_forward(input: np.ndarray, target: np.ndarray, *,
     input, target: any shape, the same. Returns (loss, cache); torch's mse_loss.
     """
     pred, target = _pair(input, target, "mse_loss_forward", "input, target")
-    return _reduce((pred - target) ** 2, _cache(pred, target, "mse_loss_forward", reduction, pred.size))
+    with np.errstate(over="ignore"):        # a square beyond float range is inf, as in torch
+        terms = (pred - target) ** 2
+    return _reduce(terms, _cache(pred, target, "mse_loss_forward", reduction, pred.size))
 
 
 def mse_loss_backward(dout: Any, cache: LossCache) -> np.ndarray:

@@ -34,7 +34,8 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *,
     training=True: statistics of this batch (biased variance for normalising), and running
     statistics updated as torch does, r <- (1 - momentum) r + momentum * batch statistic, with the
     UNBIASED variance (divided by m - 1, m = N*H*W values per channel).
-    training=False: the running statistics normalise, and come back unchanged.
+    training=False: the running statistics normalise, and come back unchanged. An empty batch (N = 0)
+    gives an empty output and unchanged running statistics, as in torch.
     Returns (out: x's shape, cache, (new_running_mean, new_running_var)).
     """
     func = "batchnorm_forward"
@@ -43,8 +44,9 @@ def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *,
     shape = [1] * x.ndim
     shape[1] = c                                   # (1, C) or (1, C, 1, 1): broadcasts over x
     params = _per_channel(x, func, gamma=gamma, beta=beta, running_mean=running_mean, running_var=running_var)
+    m = x.size // c if c else 0
+    training = training and m > 0          # an empty batch has no statistics: torch leaves the running ones
     if training:
-        m = x.size // c
         if m < 2:
             raise ValueError(f"{func}: training needs more than 1 value per channel, got x.shape={x.shape}")
         mean, var = x.mean(axis=axes), x.var(axis=axes)

@@ -19,8 +19,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cnnlab._checks import Pair, check_dout, int_pair, real_array
-from cnnlab.functional._windows import check_fits, offsets, out_size, pad, transposed_out_size, unpad
+from cnnlab._checks import Pair, check_dout, check_shape, int_pair, real_array
+from cnnlab.functional._windows import (Unbatched, check_fits, offsets, out_size, pad, transposed_out_size,
+                                        unbatched_backward, unbatched_forward, unpad, with_batch_axis)
 
 __all__ = [
     "max_pool2d_forward", "max_pool2d_backward", "max_pool2d",
@@ -96,15 +97,17 @@ class MaxPool2dCache(NamedTuple):
     extra: Pair = (0, 0)   # ceil_mode's overhang (see _check_pool)
 
 
+@unbatched_forward()
 def max_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | Pair | None = None,
                        padding: int | Pair = 0, dilation: int | Pair = 1,
-                       ceil_mode: bool = False) -> tuple[np.ndarray, MaxPool2dCache]:
+                       ceil_mode: bool = False) -> tuple[np.ndarray, MaxPool2dCache | Unbatched]:
     """Max pooling over kH x kW windows (padding counts as -inf, as in torch).
 
-    x: (N, C, H, W). Returns out: (N, C, H', W') with H' = (H + 2 pH - dH (kH - 1) - 1) // sH + 1
+    x: (N, C, H, W), or one unbatched sample (C, H, W) (out then has no N). Returns out: (N, C, H', W') with H' = (H + 2 pH - dH (kH - 1) - 1) // sH + 1
     (rounded up with ceil_mode=True, see the module docstring), and a cache for max_pool2d_backward.
     dilation spreads the window's taps dH rows and dW columns apart. Ties send the gradient to the
-    first maximum in row-major window order.
+    first maximum in row-major window order; a window holding NaN outputs NaN and sends its gradient
+    to its last NaN (torch's rule).
     """
     x, kernel, stride, padding, dilation, out_hw, extra = _check_pool(
         "max_pool2d_forward", x, kernel_size, stride, padding, dilation, ceil_mode)
@@ -115,16 +118,18 @@ def max_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | 
         if out is None:
             out, arg = candidate.copy(), np.zeros(candidate.shape, np.min_scalar_type(kernel[0] * kernel[1]))
             continue
-        better = candidate > out                    # strictly greater: earlier maxima win ties
+        # strictly greater: earlier maxima win ties; a NaN always wins (the last one), as in torch
+        better = (candidate > out) | np.isnan(candidate)
         np.copyto(arg, k, where=better)
         np.maximum(out, candidate, out=out)
     return out, MaxPool2dCache(x.shape, arg, kernel, stride, padding, x.dtype, dilation, extra)
 
 
-def max_pool2d_backward(dout: np.ndarray, cache: MaxPool2dCache) -> np.ndarray:
+@unbatched_backward
+def max_pool2d_backward(dout: np.ndarray, cache: MaxPool2dCache | Unbatched) -> np.ndarray:
     """Gradient of max_pool2d_forward: each window's dout goes to its (first) maximum, zero elsewhere.
 
-    dout: (N, C, H', W'). Returns dx: (N, C, H, W).
+    dout: (N, C, H', W'), or (C, H', W') for an unbatched x. Returns dx: (N, C, H, W) (or (C, H, W)).
     """
     x_shape, arg, kernel, stride, padding, dtype, dilation, extra = cache
     dout = check_dout("max_pool2d_backward", dout, arg.shape, dtype)
@@ -150,12 +155,13 @@ class MaxPool2dNaiveCache(NamedTuple):
     extra: Pair = (0, 0)
 
 
+@unbatched_forward()
 def max_pool2d_forward_naive(x: np.ndarray, *, kernel_size: int | Pair, stride: int | Pair | None = None,
                              padding: int | Pair = 0, dilation: int | Pair = 1,
-                             ceil_mode: bool = False) -> tuple[np.ndarray, MaxPool2dNaiveCache]:
+                             ceil_mode: bool = False) -> tuple[np.ndarray, MaxPool2dNaiveCache | Unbatched]:
     """max_pool2d_forward as loops over every window; remembers where each maximum was (the "switches").
 
-    x: (N, C, H, W). Returns out: (N, C, H', W') and a cache for max_pool2d_backward_naive.
+    x: (N, C, H, W), or one unbatched sample (C, H, W) (out then has no N). Returns out: (N, C, H', W') and a cache for max_pool2d_backward_naive.
     """
     x, kernel, stride, padding, dilation, out_hw, extra = _check_pool(
         "max_pool2d_forward_naive", x, kernel_size, stride, padding, dilation, ceil_mode)
@@ -166,16 +172,19 @@ def max_pool2d_forward_naive(x: np.ndarray, *, kernel_size: int | Pair, stride: 
     for n, c, i, j in np.ndindex(out.shape):
         top, left = i * stride[0], j * stride[1]
         window = xp[n, c, top:top + d_h * (k_h - 1) + 1:d_h, left:left + d_w * (k_w - 1) + 1:d_w]
-        u, v = np.unravel_index(np.argmax(window), kernel)     # np.argmax returns the first maximum
+        nans = np.flatnonzero(np.isnan(window))
+        # the first maximum (np.argmax's choice), unless the window holds NaN: then its last NaN, as torch
+        u, v = np.unravel_index(nans[-1] if nans.size else np.argmax(window), kernel)
         out[n, c, i, j] = window[u, v]
         argmax[n, c, i, j] = top + u * d_h, left + v * d_w
     return out, MaxPool2dNaiveCache(x.shape, argmax, padding, x.dtype, extra)
 
 
-def max_pool2d_backward_naive(dout: np.ndarray, cache: MaxPool2dNaiveCache) -> np.ndarray:
+@unbatched_backward
+def max_pool2d_backward_naive(dout: np.ndarray, cache: MaxPool2dNaiveCache | Unbatched) -> np.ndarray:
     """max_pool2d_backward as a loop: window (i, j) adds dout[n, c, i, j] at its maximum.
 
-    dout: (N, C, H', W'). Returns dx: (N, C, H, W).
+    dout: (N, C, H', W'), or (C, H', W') for an unbatched x. Returns dx: (N, C, H, W) (or (C, H, W)).
     """
     x_shape, argmax, padding, dtype, extra = cache
     dout = check_dout("max_pool2d_backward_naive", dout, argmax.shape[:-1], dtype)
@@ -193,9 +202,11 @@ def max_pool2d_with_indices(x: np.ndarray, *, kernel_size: int | Pair, stride: i
                             ceil_mode: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Max pooling that also returns the switches, as torch's max_pool2d(..., return_indices=True).
 
-    x: (N, C, H, W). Returns out: (N, C, H', W') and indices: (N, C, H', W') int64, the flat
-    position row * W + col of each maximum within its (H, W) plane (unpadded coordinates).
+    x: (N, C, H, W) or (C, H, W). Returns out: (N, C, H', W') and indices: (N, C, H', W') int64
+    (both without N for an unbatched x), the flat position row * W + col of each maximum within its
+    (H, W) plane (unpadded coordinates).
     """
+    x, unbatched = with_batch_axis("max_pool2d_with_indices", x)
     out, cache = max_pool2d_forward(x, kernel_size=kernel_size, stride=stride, padding=padding,
                                     dilation=dilation, ceil_mode=ceil_mode)
     (k_h, k_w), (s_h, s_w), (p_h, p_w), (d_h, d_w) = cache.kernel, cache.stride, cache.padding, cache.dilation
@@ -203,7 +214,8 @@ def max_pool2d_with_indices(x: np.ndarray, *, kernel_size: int | Pair, stride: i
     u, v = np.divmod(cache.arg.astype(np.int64), k_w)              # offset inside the window
     rows = np.arange(h_out)[:, None] * s_h + u * d_h - p_h          # window origin + offset
     cols = np.arange(w_out)[None, :] * s_w + v * d_w - p_w
-    return out, rows * x.shape[3] + cols
+    indices = rows * x.shape[3] + cols
+    return (out[0], indices[0]) if unbatched else (out, indices)
 
 
 class MaxUnpool2dCache(NamedTuple):
@@ -215,19 +227,20 @@ class MaxUnpool2dCache(NamedTuple):
 
 def max_unpool2d_forward(x: np.ndarray, indices: np.ndarray, *, kernel_size: int | Pair,
                          stride: int | Pair | None = None, padding: int | Pair = 0,
-                         output_size: tuple | None = None) -> tuple[np.ndarray, MaxUnpool2dCache]:
+                         output_size: tuple | None = None) -> tuple[np.ndarray, MaxUnpool2dCache | Unbatched]:
     """Approximate inverse of max pooling: put each value back where its maximum came from, zeros elsewhere.
 
-    x, indices: (N, C, H', W') (indices from max_pool2d_with_indices). Returns out: (N, C, H, W)
-    with H = (H' - 1) sH - 2 pH + kH unless output_size gives (H, W) (or (N, C, H, W)), and a
-    cache for max_unpool2d_backward. out[n, c].flat[indices[n, c, i, j]] = x[n, c, i, j].
+    x, indices: (N, C, H', W'), or unbatched (C, H', W') (indices from max_pool2d_with_indices).
+    Returns out: (N, C, H, W) (no N when x has none) with H = (H' - 1) sH - 2 pH + kH unless
+    output_size gives (H, W) (or the whole output shape), and a cache for max_unpool2d_backward.
+    out[n, c].flat[indices[n, c, i, j]] = x[n, c, i, j].
     """
     fn = "max_unpool2d_forward"
-    x = real_array(fn, "x", x, ndim=4, layout="(N, C, H', W')")
+    x, unbatched = with_batch_axis(fn, x, "(N, C, H', W')")
     indices = np.asarray(indices)
-    if indices.shape != x.shape or not np.issubdtype(indices.dtype, np.integer):
-        raise ValueError(f"{fn}: indices must be an integer array of x's shape {x.shape}, "
-                         f"got {indices.dtype} {indices.shape}")
+    if not np.issubdtype(indices.dtype, np.integer):
+        raise TypeError(f"{fn}: indices must be an integer array, got dtype {indices.dtype}")
+    indices = check_shape(fn, "indices", indices[None] if unbatched else indices, x.shape, " (x's shape)")
     kernel, stride, padding = _window_args(fn, kernel_size, stride, padding)
     if output_size is None:
         hw = tuple(transposed_out_size(n, k, s, p) for n, k, s, p in zip(x.shape[2:], kernel, stride, padding))
@@ -237,16 +250,19 @@ def max_unpool2d_forward(x: np.ndarray, indices: np.ndarray, *, kernel_size: int
         raise ValueError(f"{fn}: indices must lie in [0, {hw[0] * hw[1]}) for an output of size {hw}, "
                          f"got values in [{indices.min()}, {indices.max()}]")
     out = np.zeros(x.shape[:2] + (hw[0] * hw[1],), dtype=x.dtype)
-    flat = indices.reshape(x.shape[:2] + (-1,))
+    flat = indices.reshape(x.shape[:2] + (x.shape[2] * x.shape[3],))
     np.put_along_axis(out, flat, x.reshape(flat.shape), axis=2)
-    return out.reshape(x.shape[:2] + hw), MaxUnpool2dCache(flat, x.shape, x.shape[:2] + hw, x.dtype)
+    out, cache = out.reshape(x.shape[:2] + hw), MaxUnpool2dCache(flat, x.shape, x.shape[:2] + hw, x.dtype)
+    return (out[0], Unbatched(cache, out.shape[1:])) if unbatched else (out, cache)
 
 
-def max_unpool2d_backward(dout: np.ndarray, cache: MaxUnpool2dCache) -> np.ndarray:
+@unbatched_backward
+def max_unpool2d_backward(dout: np.ndarray, cache: MaxUnpool2dCache | Unbatched) -> np.ndarray:
     """Gradient of max_unpool2d_forward: out.flat[idx] = x, so dx = dout.flat[idx], a gather;
-    the zeros depend on no input. dout: (N, C, H, W). Returns dx: (N, C, H', W')."""
+    the zeros depend on no input. dout: (N, C, H, W) or (C, H, W). Returns dx: (N, C, H', W') or (C, H', W')."""
     dout = check_dout("max_unpool2d_backward", dout, cache.out_shape, cache.dtype)
-    planes = dout.reshape(cache.out_shape[:2] + (-1,))
+    n, c, h, w = cache.out_shape
+    planes = dout.reshape(n, c, h * w)
     return np.take_along_axis(planes, cache.indices, axis=2).reshape(cache.x_shape)
 
 
@@ -310,12 +326,13 @@ def _avg_divisor(fn: str, x_shape: tuple, kernel: Pair, stride: Pair, padding: P
     return _window_sum(_pad_pool(mask, (0, 0), extra), kernel, stride, out_hw)     # the overhang never does
 
 
+@unbatched_forward()
 def avg_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | Pair | None = None,
                        padding: int | Pair = 0, ceil_mode: bool = False, count_include_pad: bool = True,
-                       divisor_override: int | None = None) -> tuple[np.ndarray, AvgPool2dCache]:
+                       divisor_override: int | None = None) -> tuple[np.ndarray, AvgPool2dCache | Unbatched]:
     """Average pooling, torch's avg_pool2d: each window's sum divided by its number of cells.
 
-    x: (N, C, H, W). Returns out: (N, C, H', W') and a cache. Zero padding counts in the average
+    x: (N, C, H, W), or one unbatched sample (C, H, W) (out then has no N). Returns out: (N, C, H', W') and a cache. Zero padding counts in the average
     (count_include_pad=True, torch's default) or not (False: border windows average only their
     pixels). ceil_mode=True adds partial windows at the end (module docstring); the cells past the
     padded input never count. divisor_override: an int that divides every window sum instead.
@@ -328,10 +345,11 @@ def avg_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | 
     return out, AvgPool2dCache(x.shape, kernel, stride, padding, out.shape, x.dtype, divisor, extra)
 
 
-def avg_pool2d_backward(dout: np.ndarray, cache: AvgPool2dCache) -> np.ndarray:
+@unbatched_backward
+def avg_pool2d_backward(dout: np.ndarray, cache: AvgPool2dCache | Unbatched) -> np.ndarray:
     """Gradient of avg_pool2d_forward: every pixel of a window gets that window's dout / divisor.
 
-    dout: (N, C, H', W'). Returns dx: (N, C, H, W).
+    dout: (N, C, H', W'), or (C, H', W') for an unbatched x. Returns dx: (N, C, H, W) (or (C, H, W)).
     """
     x_shape, kernel, stride, padding, out_shape, dtype, divisor, extra = cache
     dout = check_dout("avg_pool2d_backward", dout, out_shape, dtype)
@@ -355,11 +373,12 @@ class L2Pool2dCache(NamedTuple):
     x_shape: tuple
 
 
+@unbatched_forward()
 def l2_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | Pair | None = None,
-                      padding: int | Pair = 0) -> tuple[np.ndarray, L2Pool2dCache]:
+                      padding: int | Pair = 0) -> tuple[np.ndarray, L2Pool2dCache | Unbatched]:
     """L2 pooling: sqrt of each window's sum of squares (torch's lp_pool2d with norm_type=2).
 
-    x: (N, C, H, W). Returns out: (N, C, H', W') and a cache. Zero padding adds nothing to the sums.
+    x: (N, C, H, W), or one unbatched sample (C, H, W) (out then has no N). Returns out: (N, C, H', W') and a cache. Zero padding adds nothing to the sums.
     """
     x, kernel, stride, padding, _, out_hw, _ = _check_pool("l2_pool2d_forward", x, kernel_size, stride, padding)
     xp = pad(x, padding)
@@ -367,10 +386,11 @@ def l2_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | P
     return out, L2Pool2dCache(xp, out, kernel, stride, padding, x.shape)
 
 
-def l2_pool2d_backward(dout: np.ndarray, cache: L2Pool2dCache) -> np.ndarray:
+@unbatched_backward
+def l2_pool2d_backward(dout: np.ndarray, cache: L2Pool2dCache | Unbatched) -> np.ndarray:
     """Gradient of l2_pool2d_forward: d out / d x = x / out within each window (0 where out == 0).
 
-    dout: (N, C, H', W'). Returns dx: (N, C, H, W).
+    dout: (N, C, H', W'), or (C, H', W') for an unbatched x. Returns dx: (N, C, H, W) (or (C, H, W)).
     """
     xp, out, kernel, stride, padding, x_shape = cache
     dout = check_dout("l2_pool2d_backward", dout, out.shape, out.dtype)

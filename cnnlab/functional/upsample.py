@@ -5,6 +5,9 @@ Both are linear and act on the two spatial axes separately: out = A_h @ x @ A_w.
 which input rows output row i mixes, and with what weights: one 1 for nearest, two weights
 (1 - lambda, lambda) for bilinear. The backward pass is the transpose: dx = A_h.T @ dout @ A_w.
 Output size: H' = floor(H * scale_factor), as in torch.
+
+x must be batched (N, C, H, W): torch's interpolate reads a 3-D input as (N, C, L), a 1-D signal, so
+an unbatched image has no 2-D meaning there and is refused here too.
 """
 
 from __future__ import annotations

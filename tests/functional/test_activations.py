@@ -188,6 +188,61 @@ def test_maxout_matches_torch(n, k, pieces, seed):
     np.testing.assert_array_equal(F.maxout(x, num_pieces=pieces), F.maxout_forward(x, num_pieces=pieces)[0])
 
 
+# --- edge cases as torch: NaN, infinities, empty arrays ------------------------------------
+
+def _torch_value_and_grad(torch, torch_fn, x, dout, **kw):
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    out = torch_fn(torch, xt, **kw)
+    (grad,) = torch.autograd.grad(out, xt, torch.tensor(dout), allow_unused=True)
+    return out.detach().numpy(), (np.zeros_like(x) if grad is None else grad.numpy())
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", [n for n in ELEMENTWISE if "softmax" not in n])
+def test_nan_and_infinities_as_torch(name):
+    """The gradient at NaN is torch's (relu and elu pass it, the smooth ones give NaN), and so are
+    the values and gradients at +-inf and 0."""
+    torch = pytest.importorskip("torch")
+    forward, backward, _, kw, torch_fn = ELEMENTWISE[name]
+    x = np.array([np.nan, np.inf, -np.inf, 0.0, 1.0, -1.0])
+    dout = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    expected_out, expected_dx = _torch_value_and_grad(torch, torch_fn, x, dout, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)          # inf - inf inside swish's gradient
+        out, cache = forward(x, **kw)
+        dx = backward(dout, cache)
+    # NaN where torch has NaN, the same infinities, the finite values to rounding
+    np.testing.assert_allclose(out, expected_out, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(dx, expected_dx, rtol=1e-15, atol=0)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("shape, axis", [((2, 0), -1), ((0, 3), 0), ((0, 3), 1), ((2, 0, 3), 1)])
+def test_softmax_on_empty_arrays_as_torch(name, shape, axis):
+    torch = pytest.importorskip("torch")
+    forward, backward = getattr(F, f"{name}_forward"), getattr(F, f"{name}_backward")
+    x = np.zeros(shape)
+    expected_out, expected_dx = _torch_value_and_grad(
+        torch, lambda t, xt: getattr(t, name)(xt, dim=axis), x, np.zeros(shape))
+    out, cache = forward(x, axis=axis)
+    dx = backward(np.zeros(shape), cache)
+    assert out.shape == expected_out.shape == shape and dx.shape == expected_dx.shape == shape
+
+
+@pytest.mark.torch
+def test_maxout_on_an_empty_batch_and_with_nan_as_torch():
+    torch = pytest.importorskip("torch")
+    out, cache = F.maxout_forward(np.zeros((0, 6)), num_pieces=3)
+    assert out.shape == (0, 2) and F.maxout_backward(np.zeros((0, 2)), cache).shape == (0, 6)
+    x = np.array([[1.0, np.nan, 3.0, 2.0]])
+    expected_out, expected_dx = _torch_value_and_grad(
+        torch, lambda t, xt: xt.reshape(1, 2, 2).max(dim=-1).values, x, np.ones((1, 2)))
+    out, cache = F.maxout_forward(x, num_pieces=2)
+    np.testing.assert_array_equal(out, expected_out)
+    np.testing.assert_array_equal(F.maxout_backward(np.ones((1, 2)), cache), expected_dx)
+
+
 # --- bad input -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("forward", ALL_FORWARDS, ids=lambda f: f.__name__)

@@ -5,6 +5,8 @@ each gradient in the dtype of the input it belongs to, whatever dtype ``dout`` h
 One table drives both tests; a test fails when an exported ``*_backward`` is missing from it.
 """
 
+import re
+
 import numpy as np
 import pytest
 
@@ -83,3 +85,31 @@ def test_gradients_come_back_in_the_inputs_dtype(name, dout_dtype):
     grads = getattr(F, name)(np.ones(np.shape(out), dtype=dout_dtype), cache)
     for g in grads if isinstance(grads, tuple) else (grads,):
         assert g is None or g.dtype == np.float32, f"{name} returned {g.dtype} for float32 inputs"
+
+
+# the backwards that accept an unbatched (C, H, W) forward, with such a forward
+UNBATCHED = {
+    "conv2d_backward": lambda: F.conv2d_forward(X[0], _f32(4, 3, 3, 3), _f32(4)),
+    "conv2d_backward_naive": lambda: F.conv2d_forward_naive(X[0], _f32(4, 3, 3, 3)),
+    "conv_transpose2d_backward": lambda: F.conv_transpose2d_forward(X[0], _f32(3, 2, 3, 3), stride=2),
+    "max_pool2d_backward": lambda: F.max_pool2d_forward(X[0], kernel_size=2),
+    "max_pool2d_backward_naive": lambda: F.max_pool2d_forward_naive(X[0], kernel_size=2),
+    "avg_pool2d_backward": lambda: F.avg_pool2d_forward(X[0], kernel_size=2, padding=1),
+    "l2_pool2d_backward": lambda: F.l2_pool2d_forward(X[0], kernel_size=2),
+    "max_unpool2d_backward": lambda: F.max_unpool2d_forward(*F.max_pool2d_with_indices(X[0], kernel_size=2),
+                                                            kernel_size=2),
+}
+UNBATCHED_X_SHAPE = {"max_unpool2d_backward": (3, 2, 2)}      # the unpooled input; the others take X[0]
+
+
+@pytest.mark.parametrize("name", sorted(UNBATCHED))
+def test_unbatched_backward_rejects_a_batched_or_wrong_dout_and_keeps_the_dtype(name):
+    out, cache = UNBATCHED[name]()
+    assert out.ndim == 3
+    for shape in [(1,) + out.shape, (out.shape[0] + 1,) + out.shape[1:]]:
+        with pytest.raises(ValueError, match=rf"^{name}: dout.shape={re.escape(str(shape))} but the forward "
+                                             rf"output had shape {re.escape(str(out.shape))}"):
+            getattr(F, name)(np.ones(shape), cache)
+    grads = getattr(F, name)(np.ones(out.shape, dtype=np.int64), cache)
+    dx = grads[0] if isinstance(grads, tuple) else grads
+    assert dx.shape == UNBATCHED_X_SHAPE.get(name, X[0].shape) and dx.dtype == np.float32

@@ -133,6 +133,35 @@ def test_string_padding_matches_torch(kernel, dilation, mode, seed, data):
     assert rel_error(naive, F.conv2d(*inputs.values(), **hyper)) < NAIVE_TOL
 
 
+# --------------------------------------------------------------------------- edge cases as torch
+
+@pytest.mark.torch
+@pytest.mark.parametrize("forward, backward", [(F.conv2d_forward, F.conv2d_backward),
+                                               (F.conv2d_forward_naive, F.conv2d_backward_naive)])
+@pytest.mark.parametrize("x_shape", [(0, 3, 5, 6), (3, 5, 6)], ids=["empty batch", "unbatched"])
+def test_empty_batch_and_unbatched_input_as_torch(rng, forward, backward, x_shape):
+    """N = 0 gives an empty output (and zero weight gradients); a (C, H, W) x an unbatched output and dx."""
+    torch = pytest.importorskip("torch")
+    inputs = {"x": rng.normal(size=x_shape), "w": rng.normal(size=(4, 3, 3, 2)), "b": rng.normal(size=4)}
+    check_against_torch(forward, backward, torch.nn.functional.conv2d, inputs, kwargs={"stride": 2, "padding": 1})
+    out, cache = forward(**inputs)
+    assert out.shape == ((0, 4, 3, 5) if len(x_shape) == 4 else (4, 3, 5))
+    assert backward(np.ones(out.shape), cache)[0].shape == x_shape
+
+
+def test_unbatched_is_the_batch_of_one(rng):
+    x, w, b = rng.normal(size=(3, 5, 5)), rng.normal(size=(2, 3, 3, 3)), rng.normal(size=2)
+    out, cache = F.conv2d_forward(x, w, b)
+    out1, cache1 = F.conv2d_forward(x[None], w, b)
+    np.testing.assert_array_equal(out, out1[0])
+    dout = rng.normal(size=out.shape)
+    for g, g1 in zip(F.conv2d_backward(dout, cache), F.conv2d_backward(dout[None], cache1)):
+        np.testing.assert_array_equal(g, g1[0] if g.shape != g1.shape else g1)
+    with pytest.raises(ValueError, match=r"conv2d_backward: dout.shape=\(1, 2, 3, 3\) but the forward output had "
+                                         r"shape \(2, 3, 3\)"):
+        F.conv2d_backward(dout[None], cache)
+
+
 # --------------------------------------------------------------------------- dtypes, no mutation
 
 def test_float32_in_float32_out_and_close_to_float64(rng):
@@ -167,7 +196,8 @@ X, W = np.zeros((2, 3, 5, 5)), np.zeros((8, 4, 3, 3))
 @pytest.mark.parametrize("call, error, message", [
     (lambda: F.conv2d_forward(X, W), ValueError,
      r"conv2d_forward: x has 3 channels but w expects 4 \(w.shape=\(8, 4, 3, 3\)\)"),
-    (lambda: F.conv2d_forward(X[0], W), ValueError, r"conv2d_forward: x must be 4-D \(N, C, H, W\), got x.shape=\(3, 5, 5\)"),
+    (lambda: F.conv2d_forward(X[0, 0], W), ValueError,
+     r"conv2d_forward: x must be 3-D or 4-D \(C_in, H, W\) or \(N, C_in, H, W\), got x.shape=\(5, 5\)"),
     (lambda: F.conv2d_forward(X, W[0]), ValueError, r"w must be 4-D"),
     (lambda: F.conv2d_forward(np.zeros((1, 4, 5, 5)), W, groups=3), ValueError, r"groups=3 does not divide"),
     (lambda: F.conv2d_forward(np.zeros((1, 4, 2, 2)), W), ValueError, r"kernel 3x3 .* larger than the padded input"),

@@ -27,6 +27,19 @@ def test_conv_transpose2d_matches_torch(case):
                         torch.nn.functional.conv_transpose2d, inputs, differentiable=[True] * 3, kwargs=case)
 
 
+@pytest.mark.torch
+@pytest.mark.parametrize("x_shape", [(0, 3, 4, 3), (3, 4, 3)], ids=["empty batch", "unbatched"])
+def test_empty_batch_and_unbatched_input_as_torch(rng, x_shape):
+    torch = pytest.importorskip("torch")
+    inputs = {"x": rng.normal(size=x_shape), "w": rng.normal(size=(3, 2, 3, 2)), "b": rng.normal(size=2)}
+    hyper = {"stride": 2, "padding": 1, "output_padding": 1}
+    check_against_torch(F.conv_transpose2d_forward, F.conv_transpose2d_backward,
+                        torch.nn.functional.conv_transpose2d, inputs, kwargs=hyper)
+    out, cache = F.conv_transpose2d_forward(**inputs, **hyper)
+    assert out.shape == x_shape[:-3] + (2, 8, 5)
+    assert F.conv_transpose2d_backward(np.ones(out.shape), cache)[0].shape == x_shape
+
+
 def test_float32_in_float32_out(rng):
     x, w, b = rng.normal(size=(2, 3, 4, 4)), rng.normal(size=(3, 2, 3, 3)), rng.normal(size=2)
     out, cache = F.conv_transpose2d_forward(*(a.astype(np.float32) for a in (x, w, b)), stride=2)

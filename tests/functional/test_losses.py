@@ -305,6 +305,37 @@ def test_cross_entropy_matches_torch(shape, seed, reduction, probabilities, weig
                                   F.cross_entropy_forward(logits, target, weight=weight, **kw)[0])
 
 
+@pytest.mark.torch
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_mse_gradient_does_not_overflow_near_the_float_limit(reduction):
+    """2 (input - target) overflows at 1.7e308; the factor 2 / size is applied as one scalar, as torch."""
+    torch = pytest.importorskip("torch")
+    pred, target = np.array([1.7e308, -1.7e308, 1.0]), np.array([0.0, 0.0, 3.0])
+    pt = torch.tensor(pred, requires_grad=True)
+    expected = torch.nn.functional.mse_loss(pt, torch.tensor(target), reduction=reduction)
+    expected.backward()
+    loss, cache = F.mse_loss_forward(pred, target, reduction=reduction)
+    assert loss == expected.item() == np.inf                      # the loss itself is inf, in both
+    np.testing.assert_allclose(F.mse_loss_backward(1.0, cache), pt.grad.numpy(), rtol=1e-15)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("name, pred, target", [
+    ("mse_loss", np.zeros(0), np.zeros(0)), ("binary_cross_entropy", np.zeros((0, 2)), np.zeros((0, 2))),
+    ("binary_cross_entropy_with_logits", np.zeros(0), np.zeros(0)),
+    ("cross_entropy", np.zeros((0, 3)), np.zeros(0, dtype=int)), ("cross_entropy", np.zeros((0, 3)), np.zeros((0, 3))),
+])
+def test_an_empty_batch_gives_torchs_loss(name, pred, target, reduction):
+    """The mean over no elements is NaN and the sum 0, as in torch; the gradient is empty."""
+    torch = pytest.importorskip("torch")
+    tt = torch.tensor(target) if target.dtype.kind == "i" else torch.tensor(target, dtype=torch.float64)
+    expected = getattr(torch.nn.functional, name)(torch.tensor(pred), tt, reduction=reduction).item()
+    loss, cache = getattr(F, f"{name}_forward")(pred, target, reduction=reduction)
+    np.testing.assert_array_equal(loss, expected)
+    assert getattr(F, f"{name}_backward")(1.0, cache).shape == pred.shape
+
+
 def test_forward_only_functions_agree_with_forward(rng):
     x, t, p = rng.normal(size=(2, 3)), rng.uniform(0, 1, (2, 3)), rng.uniform(0.1, 0.9, (2, 3))
     assert F.squared_error(x, t) == F.squared_error_forward(x, t)[0]

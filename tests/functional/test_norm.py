@@ -130,6 +130,28 @@ def test_three_training_steps_then_eval_match_torch_modules(module, shape, forwa
     assert rel_error(out, bn(torch.tensor(x)).detach().numpy()) < TORCH_TOL
 
 
+@pytest.mark.torch
+@pytest.mark.parametrize("training", [True, False])
+def test_an_empty_batch_as_torch(training, rng):
+    """N = 0: an empty output, zero gamma/beta gradients, running statistics unchanged (torch's behaviour)."""
+    torch = pytest.importorskip("torch")
+    gamma, beta, rm, rv = _params(3, rng)
+    x = np.zeros((0, 3, 2, 2))
+    out, cache, (new_mean, new_var) = F.batchnorm_forward(x, gamma, beta, running_mean=rm, running_var=rv,
+                                                          training=training)
+    rm_t, rv_t = torch.tensor(rm), torch.tensor(rv)
+    xt, gt, bt = (torch.tensor(a, requires_grad=True) for a in (x, gamma, beta))
+    expected = torch.nn.functional.batch_norm(xt, rm_t, rv_t, gt, bt, training=training)
+    expected.sum().backward()
+    assert out.shape == expected.shape == x.shape
+    np.testing.assert_array_equal(new_mean, rm_t.numpy())
+    np.testing.assert_array_equal(new_var, rv_t.numpy())
+    dx, dgamma, dbeta = F.batchnorm_backward(np.ones(x.shape), cache)
+    assert dx.shape == x.shape
+    np.testing.assert_array_equal(dgamma, gt.grad.numpy())
+    np.testing.assert_array_equal(dbeta, bt.grad.numpy())
+
+
 # --- bad input -----------------------------------------------------------------------------
 
 def test_rejects_bad_shapes(rng):

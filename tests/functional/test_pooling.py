@@ -262,6 +262,62 @@ def test_global_avg_pool_matches_torch(rng):
                         {"x": rng.normal(size=(2, 3, 4, 5))})
 
 
+# --------------------------------------------------------------------------- edge cases as torch
+
+def _torch_pool(torch, name):
+    tf = torch.nn.functional
+    return {"max": tf.max_pool2d, "max_naive": tf.max_pool2d, "avg": tf.avg_pool2d,
+            "l2": lambda x, kernel_size, stride, padding: tf.lp_pool2d(x, 2, kernel_size, stride)}[name]
+
+
+POOL_PAIRS = {"max": (F.max_pool2d_forward, F.max_pool2d_backward),
+              "max_naive": (F.max_pool2d_forward_naive, F.max_pool2d_backward_naive),
+              "avg": (F.avg_pool2d_forward, F.avg_pool2d_backward),
+              "l2": (F.l2_pool2d_forward, F.l2_pool2d_backward)}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", list(POOL_PAIRS))
+@pytest.mark.parametrize("x_shape", [(0, 2, 5, 4), (2, 5, 4)], ids=["empty batch", "unbatched"])
+def test_empty_batch_and_unbatched_input_as_torch(name, x_shape):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).permutation(np.prod(x_shape)).reshape(x_shape) / 7.0     # no ties
+    hyper = {"kernel_size": 2, "stride": 1, "padding": 0 if name == "l2" else 1}
+    forward, backward = POOL_PAIRS[name]
+    check_against_torch(forward, backward, _torch_pool(torch, name), {"x": x}, kwargs=hyper)
+    out, cache = forward(x, **hyper)
+    assert out.ndim == len(x_shape) and backward(np.ones(out.shape), cache).shape == x_shape
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["max", "max_naive"])
+def test_nan_wins_the_max_as_in_torch(name):
+    """A window holding NaN outputs NaN and sends its gradient to its last NaN, as torch does."""
+    torch = pytest.importorskip("torch")
+    x = np.array([[[[np.nan, 1.0, 5.0, 2.0], [np.nan, 2.0, 3.0, np.nan], [1.0, 1.0, 1.0, 0.0]]]])
+    xt = torch.tensor(x, requires_grad=True)
+    expected = torch.nn.functional.max_pool2d(xt, 2, 1)
+    dout = np.arange(1.0, 1.0 + expected.numel()).reshape(expected.shape)
+    expected.backward(torch.tensor(dout))
+    forward, backward = POOL_PAIRS[name]
+    out, cache = forward(x, kernel_size=2, stride=1)
+    np.testing.assert_array_equal(out, expected.detach().numpy())
+    np.testing.assert_array_equal(backward(dout, cache), xt.grad.numpy())
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("x_shape", [(0, 2, 4, 4), (2, 4, 6)], ids=["empty batch", "unbatched"])
+def test_indices_and_unpool_on_empty_and_unbatched_input_as_torch(x_shape):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(1).permutation(np.prod(x_shape)).reshape(x_shape) * 1.0
+    out, indices = F.max_pool2d_with_indices(x, kernel_size=2)
+    out_t, indices_t = torch.nn.functional.max_pool2d(torch.tensor(x), 2, return_indices=True)
+    np.testing.assert_array_equal(out, out_t.numpy())
+    np.testing.assert_array_equal(indices, indices_t.numpy())
+    restored = F.max_unpool2d(out, indices, kernel_size=2)
+    np.testing.assert_array_equal(restored, torch.nn.functional.max_unpool2d(out_t, indices_t, 2).numpy())
+
+
 # --------------------------------------------------------------------------- dtypes, no mutation
 
 @pytest.mark.parametrize("forward, backward", [
@@ -285,7 +341,8 @@ X = np.zeros((1, 2, 4, 4))
 
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda: F.max_pool2d_forward(X[0], kernel_size=2), ValueError, r"max_pool2d_forward: x must be 4-D"),
+    (lambda: F.max_pool2d_forward(X[0, 0], kernel_size=2), ValueError,
+     r"max_pool2d_forward: x must be 3-D or 4-D \(C, H, W\) or \(N, C, H, W\), got x.shape=\(4, 4\)"),
     (lambda: F.max_pool2d(X, kernel_size=0), ValueError, r"max_pool2d_forward: kernel_size must be >= 1, got 0"),
     (lambda: F.max_pool2d(X, kernel_size=2, stride=0), ValueError, r"max_pool2d_forward: stride must be >= 1, got 0"),
     (lambda: F.max_pool2d(X, kernel_size=2, padding=-1), ValueError, r"padding must be >= 0"),
@@ -293,11 +350,13 @@ X = np.zeros((1, 2, 4, 4))
     (lambda: F.max_pool2d(X, kernel_size=5), ValueError, r"max_pool2d_forward: kernel 5x5 is larger than the padded input in height: 5 > 4 \+ 2\*0"),
     (lambda: F.max_pool2d_forward_naive(X, kernel_size=(2, 2, 2)), ValueError, r"max_pool2d_forward_naive: kernel_size must be an int or a pair of ints, got \(2, 2, 2\)"),
     (lambda: F.avg_pool2d(X, kernel_size=5), ValueError, r"avg_pool2d_forward: kernel 5x5 is larger"),
-    (lambda: F.l2_pool2d(X[0], kernel_size=2), ValueError, r"l2_pool2d_forward: x must be 4-D"),
+    (lambda: F.l2_pool2d(X[0, 0], kernel_size=2), ValueError, r"l2_pool2d_forward: x must be 3-D or 4-D"),
     (lambda: F.global_avg_pool2d(X[0]), ValueError, r"global_avg_pool2d_forward: x must be 4-D"),
     (lambda: F.max_pool2d_with_indices(X, kernel_size=7), ValueError, r"larger than the padded input"),
     (lambda: F.max_unpool2d(X, np.zeros((1, 2, 4, 3), int), kernel_size=2), ValueError,
-     r"max_unpool2d_forward: indices must be an integer array of x's shape"),
+     r"max_unpool2d_forward: indices must have shape \(1, 2, 4, 4\) \(x's shape\), got indices.shape=\(1, 2, 4, 3\)"),
+    (lambda: F.max_unpool2d(X, np.zeros(X.shape), kernel_size=2), TypeError,
+     r"max_unpool2d_forward: indices must be an integer array, got dtype float64"),
     (lambda: F.max_unpool2d(X, np.full(X.shape, 64), kernel_size=2), ValueError, r"indices must lie in \[0, 64\)"),
     (lambda: F.max_pool2d(X, kernel_size=2, dilation=0), ValueError, r"max_pool2d_forward: dilation must be >= 1, got 0"),
     (lambda: F.max_pool2d(X, kernel_size=2, dilation=4), ValueError,

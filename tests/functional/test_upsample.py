@@ -61,6 +61,16 @@ def test_upsampling_matches_torch_interpolate(x, scale_factor, align_corners):
                         kwargs={"scale_factor": scale_factor, "align_corners": align_corners})
 
 
+@pytest.mark.torch
+@pytest.mark.parametrize("forward, backward, mode", [
+    (F.upsample_nearest2d_forward, F.upsample_nearest2d_backward, "nearest"),
+    (F.upsample_bilinear2d_forward, F.upsample_bilinear2d_backward, "bilinear")])
+def test_an_empty_batch_as_torch(rng, forward, backward, mode):
+    torch = pytest.importorskip("torch")
+    check_against_torch(forward, backward, lambda t, scale_factor: torch.nn.functional.interpolate(
+        t, scale_factor=scale_factor, mode=mode), {"x": rng.normal(size=(0, 2, 3, 4))}, kwargs={"scale_factor": 2})
+
+
 def test_float32_and_no_mutation(rng):
     x = rng.normal(size=(1, 2, 3, 3))
     x32 = x.astype(np.float32)
