@@ -58,7 +58,8 @@ X, W = np.zeros((1, 4, 5, 5)), np.zeros((8, 4, 3, 3))
 
 
 @pytest.mark.parametrize("call", [
-    lambda v: F.conv2d(X, W, stride=v), lambda v: F.conv2d(X, W, padding=v), lambda v: F.conv2d(X, W, dilation=v),
+    lambda v: F.conv2d(X, W, stride=v), lambda v: F.conv2d(X, W, dilation=v),  # padding may be a string
+    lambda v: F.conv_transpose2d(X, W.transpose(1, 0, 2, 3), padding=v),
     lambda v: F.conv2d(X, W[:, :1], groups=v), lambda v: F.conv_transpose2d(X, W.transpose(1, 0, 2, 3), stride=v),
     lambda v: F.max_pool2d(X, kernel_size=v), lambda v: F.avg_pool2d(X, kernel_size=2, stride=v),
     lambda v: F.l2_pool2d(X, kernel_size=2, padding=v), lambda v: F.maxout(np.zeros((2, 4)), num_pieces=v),
@@ -80,3 +81,8 @@ def test_a_non_integer_hyper_parameter_is_a_type_error_everywhere(call, bad):
 def test_a_bad_rng_is_a_type_error_everywhere(call):
     with pytest.raises(TypeError, match=r"^\w+: rng must be a np.random.Generator"):
         call()
+
+
+def test_a_string_padding_other_than_valid_or_same_is_a_value_error():
+    with pytest.raises(ValueError, match=r"^conv2d_forward: padding must be 'valid' or 'same', got '2'$"):
+        F.conv2d(X, W, padding="2")
