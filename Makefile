@@ -8,7 +8,7 @@ SETUP := $(VENV)/.cnnlab-setup
 # Jupyter finds the venv's kernel and tools first.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup book test test-gpu release grade bench clean
+.PHONY: setup book notebooks test test-gpu release grade bench clean
 
 $(SETUP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit("cnnlab needs Python 3.10 or newer, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
@@ -19,9 +19,18 @@ $(SETUP): pyproject.toml constraints.txt
 
 setup: $(SETUP)
 
+# The install source (pyproject.toml: [project.urls] Source, version) goes into every file first;
+# after the build, the chapters' Colab notebooks book/*.ipynb are generated from the executed chapters.
 book: $(SETUP)
+	$(BIN)/python tools/notebooks.py --sources
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	$(BIN)/python tools/notebooks.py
 	@echo "The book is in _build/html/index.html"
+
+# book/*.ipynb (what the Colab buttons open) from the MyST chapters, never edited by hand; glued
+# values come from the book's execution cache (a chapter missing from it is executed).
+notebooks: $(SETUP)
+	$(BIN)/python tools/notebooks.py
 
 test: $(SETUP)
 	$(BIN)/python -m pytest
@@ -35,6 +44,7 @@ test-gpu:
 
 # The student release exercises/ is generated from the nbgrader sources in solutions/, never edited.
 release: $(SETUP)
+	$(BIN)/python tools/notebooks.py --sources
 	$(BIN)/python grading/release.py
 
 # make grade SUBMISSIONS=<folder of <student>/<assignment>/> [TIMEOUT=<seconds per cell>]

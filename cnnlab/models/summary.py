@@ -103,6 +103,11 @@ class Summary:
         return "\n".join(out)
 
 
+def count_parameters(model: nn.Module, *, trainable: bool = False) -> int:
+    """Number of parameters of ``model`` (only those with requires_grad when ``trainable``)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable)
+
+
 def _prod(shape: Sequence[int]) -> int:
     n = 1
     for s in shape:
@@ -187,6 +192,5 @@ def summary(model: nn.Module, input_size: Sequence[int], *, batch_size: int = 1,
         model.train(was_training)
         for h in handles:
             h.remove()
-    total = sum(p.numel() for p in model.parameters())
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    return Summary(rows, tuple(x.shape), total, trainable, bytes_per_value)
+    return Summary(rows, tuple(x.shape), count_parameters(model), count_parameters(model, trainable=True),
+                   bytes_per_value)

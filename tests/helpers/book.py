@@ -1,13 +1,33 @@
-"""Helpers shared by the book tests: where things are, and how a page's notebook is compared."""
+"""Helpers shared by the book tests: where things are, where cnnlab is installed from, and how a
+page's notebook is compared.
+
+The install source is read from pyproject.toml through tools/notebooks.py (the generator that
+writes it into every file), so the tests and the files they check share one definition.
+"""
 
 from __future__ import annotations
 
+import importlib.util
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
-REPO_URL = "https://github.com/cnnlab/cnnlab"
-COLAB_PREFIX = "https://colab.research.google.com/github/cnnlab/cnnlab/blob/main/"
+
+
+def _load_generator():
+    spec = importlib.util.spec_from_file_location("cnnlab_tools_notebooks", ROOT / "tools" / "notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+GENERATOR = _load_generator()          # tools/notebooks.py: read_source, generate, sync_sources, ...
+SOURCE = GENERATOR.read_source(ROOT)   # repo, docs, version: pyproject.toml, the one place they are set
+REPO_URL = SOURCE.repo
+BRANCH = re.search(r"(?m)^  branch: (\S+)$", (ROOT / "_config.yml").read_text(encoding="utf-8")).group(1)
+COLAB_PREFIX = "https://colab.research.google.com/github/" + REPO_URL.split("github.com/", 1)[-1] + f"/blob/{BRANCH}/"
+INSTALL_SPEC = SOURCE.spec("torch")    # cnnlab[torch] @ git+<repo>@v<version>
 
 
 def is_myst_notebook(md: Path) -> bool:
@@ -20,7 +40,7 @@ def is_myst_notebook(md: Path) -> bool:
 
 
 def myst_chapters() -> list[Path]:
-    """Every MyST notebook in book/ (chapters); each needs a paired .ipynb for Colab."""
+    """Every MyST notebook in book/ (chapters); each has a generated .ipynb for Colab."""
     return sorted(p for p in (ROOT / "book").glob("*.md") if is_myst_notebook(p))
 
 
@@ -40,17 +60,23 @@ def read_cells(path: Path) -> list[tuple[str, str, tuple[str, ...]]]:
     return cells(nbformat.read(path, as_version=4))
 
 
-def first_difference(a: list, b: list) -> str:
-    """A short human description of where two cell lists differ."""
+def code_cells(path: Path) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [c for c in read_cells(path) if c[0] == "code"]
+
+
+def first_difference(a, b) -> str:
+    """A short human description of where two cell lists (or two texts) differ."""
+    if isinstance(a, str):
+        k = next((j for j, (c, d) in enumerate(zip(a, b)) if c != d), min(len(a), len(b)))
+        return f"at character {k}: {a[max(0, k - 40):k + 60]!r} vs {b[max(0, k - 40):k + 60]!r}"
     if len(a) != len(b):
         return f"{len(a)} cells vs {len(b)} cells"
     for i, (x, y) in enumerate(zip(a, b)):
         if x[:1] != y[:1] or x[2:] != y[2:]:
             return f"cell {i}: {x[0]} {x[2]} vs {y[0]} {y[2]}"
         if x[1] != y[1]:
-            k = next((j for j, (c, d) in enumerate(zip(x[1], y[1])) if c != d), min(len(x[1]), len(y[1])))
-            return f"cell {i} ({x[0]}) differs at character {k}: {x[1][max(0, k - 30):k + 50]!r} vs {y[1][max(0, k - 30):k + 50]!r}"
+            return f"cell {i} ({x[0]}) differs " + first_difference(x[1], y[1])
     return "identical"
 
 
-SYNC_HINT = "regenerate it with: .venv/bin/jupytext --update --to ipynb {md}   (then commit the .ipynb)"
+SYNC_HINT = "regenerate it with `make notebooks` (.venv/bin/python tools/notebooks.py), then commit it"
