@@ -170,15 +170,16 @@ def check_input_shape(command: str, name: str, kwargs: dict[str, Any], shape: tu
     if "padding" in inspect.signature(getattr(models, name)).parameters and "padding" not in kwargs:
         pad = next((p for p in (1, 2, 3) if _takes(name, {**kwargs, "padding": p}, shape)), None)
         hint = f"; add --model-arg padding={pad}" if pad else ""
-    works = []
+    works = []          # among the models made for small images (10 classes by default), not ImageNet's
     for other in model_factories():
         params = inspect.signature(getattr(models, other)).parameters
-        if all(p.default is not inspect.Parameter.empty for p in params.values()):
+        if "num_classes" in params and params["num_classes"].default == 10 and \
+                all(p.default is not inspect.Parameter.empty for p in params.values()):
             other_kwargs = {k: v for k, v in data_kwargs.items() if k in params}
             if _takes(other, other_kwargs, shape):
                 works.append(other)
     _fail(command, f"--model {name} cannot take {what} of shape {shape}{hint} "
-                   f"(models that do: {', '.join(works) or 'none'})")
+                   f"(small-image models that do: {', '.join(works) or 'none'})")
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -288,8 +289,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     shape = tuple(split.x_train.shape[1:])
     given = {"num_classes": split.num_classes, "in_channels": shape[0], "input_size": shape[-1]}
     kwargs = model_kwargs("train", args.model, extra, **given)
-    model = build_model("train", args.model, kwargs)        # a value the factory rejects, e.g. variant=weird
+    with torch.device("meta"):                             # checks only: no memory, no arithmetic
+        build_model("train", args.model, kwargs)           # a value the factory rejects, e.g. variant=weird
     check_input_shape("train", args.model, kwargs, shape, f"--data {args.data} images", given)
+    model = build_model("train", args.model, kwargs)
     optimizer = make_optimizer(args.optimizer, model.parameters(), lr=args.lr, momentum=args.momentum,
                                weight_decay=args.weight_decay)
     scheduler = make_scheduler(args.scheduler, optimizer, step_size=max(1, args.epochs // 3), epochs=args.epochs)

@@ -157,7 +157,7 @@ BAD_AFTER_DATA = [
 def test_bad_model_for_the_data_says_what_works(args, match):
     message = fails_with(["train", *args, "--epochs", "1", "--device", "cpu"], match)
     if "cannot take" in message:
-        assert "models that do: " in message and "small_resnet18" in message.split("models that do: ")[1]
+        assert "small-image models that do: " in message and "small_resnet18" in message.split("do: ")[1]
 
 
 def test_a_dataset_that_is_not_available_is_one_line():
@@ -180,7 +180,7 @@ def test_bad_summary_input(args, match):
 
 
 def test_bad_input_from_the_shell_is_one_line_and_no_traceback():
-    for args in (["train", "--lr", "-1"], ["train", "--size", "8", "--epochs", "1"], ["summary", "resnet"]):
+    for args in (["train", "--size", "8", "--epochs", "1"],):     # the in-process tables cover the rest
         proc = cnnlab(*args)
         assert proc.returncode != 0, args
         assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, (args, proc.stderr)
