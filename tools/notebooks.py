@@ -338,13 +338,21 @@ def executed(md: Path, nb):
             return cache.get_cache_bundle(cache.match_cache_notebook(nb).pk).nb
         except KeyError:
             pass
+    import nbformat
     from nbclient import NotebookClient
-    print(f"notebooks.py: {md.relative_to(ROOT)} is not in {CACHE.relative_to(ROOT)}; executing it", flush=True)
+    print(f"notebooks.py: {md.relative_to(ROOT)} is not in the execution cache; executing it", flush=True)
     env_path = str(Path(sys.executable).parent)
     os.environ["PATH"] = env_path + os.pathsep + os.environ.get("PATH", "")
-    run = nb.copy()
+    run = nbformat.from_dict(nb)
     NotebookClient(run, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(md.parent)}}).execute()
-    return run
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+    cached = nbformat.from_dict(nb)          # the cache's key hashes the source's cells and metadata
+    for cell, done in zip(cached.cells, run.cells):
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = done.outputs, done.execution_count
+    get_cache(str(CACHE)).cache_notebook_bundle(CacheBundleIn(cached, str(md)), check_validity=False, overwrite=True)
+    return run                       # and in the cache, so that the next book build does not execute it again
 
 
 # --- one chapter -------------------------------------------------------------------------------
