@@ -21,6 +21,13 @@ printed as 2.2x. Here, after each block, the script sleeps in short steps and re
 CPU time: while some thread still spins it keeps growing; once a step costs (almost) no CPU, every
 pool is asleep and the next block starts on an idle machine.
 
+One more effect can make torch look slow: glibc's malloc hands large freed blocks back to the
+operating system until the program has freed one block of a few tens of MB; until then every
+large temporary is mapped and zeroed afresh on each call (torch's conv step then pays ~4700 page
+faults, +12 ms). Which state a process is in depends on what it ran before, so before timing
+anything the script frees one 30 MB block, putting both sides in the steady state of a long
+training run.
+
 Timings on a busy machine are noisy: the best of N removes most, not all, of the noise, and the
 "noise" column (median / best - 1, the worse of the two sides) says how much was left.
 Some machines export OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (older OpenBLAS builds misbehave
@@ -137,6 +144,11 @@ def time_block(step: Callable[[], None], repeats: int) -> Timing:
     return Timing(min(times), float(np.median(times)), wait_until_idle())
 
 
+def settle_allocator() -> None:
+    """Free one 30 MB block so that glibc keeps (rather than unmaps) freed blocks up to 30 MB."""
+    np.ones(30 << 20, np.uint8)          # made and freed at once: malloc raises its mmap threshold
+
+
 def set_threads(n: int) -> threadpool_limits:
     """Limit numpy's BLAS (threadpoolctl) and torch to n threads; returns the BLAS limiter."""
     torch.set_num_threads(n)
@@ -168,6 +180,7 @@ def main() -> None:
     machine = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     thread_counts = args.threads or sorted({1, machine})
 
+    settle_allocator()
     header(args.repeats)
     print(f"{'':2}{'op and shape':<56}{'threads':>12}{'ours ms':>9}{'torch ms':>10}{'ratio':>7}"
           f"{'noise':>7}  within {TARGET:g}x")

@@ -13,7 +13,8 @@ Where to look (one concept a module; no module is named like a function it expor
     separable.py         spatially and depthwise separable convolutions
     pooling.py           max (with switches and unpooling), average, L2, global average pooling
     upsample.py          nearest and bilinear upsampling
-    _windows.py          (private) padding, window offsets, im2col/col2im, the output-size formula
+    _windows.py          (private) padding, window offsets, the output-size formula
+    _im2col.py           (private) im2col/col2im and the chunked matmuls every convolution runs on
 
 Argument checks for all of them are in ``cnnlab._checks``: TypeError for a wrong type, ValueError
 for a wrong value, every message naming the function, the argument, what was expected and shapes.

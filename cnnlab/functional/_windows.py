@@ -7,22 +7,18 @@ dilation (dH, dW). Output size per axis (torch's rule, written here once):
 
 and a transposed convolution (or an unpooling) inverts it: H = (H' - 1) sH - 2 pH + dH (kH - 1) + opH + 1.
 
-Two ways to visit every window without a Python loop over pixels:
-- ``offsets``: for each of the kH * kW kernel offsets (u, v), the pixels all windows read at that
-  offset form one strided slice of the padded input, so a loop over offsets does whole-array work;
-- ``windows``/``im2col``: a strided *view* lists, for every output pixel, the numbers its window
-  sees; copied once into a column matrix, a convolution becomes one matmul per group (``gemm_*``).
-  ``col2im`` is im2col's adjoint: it adds every column back onto the pixels it was read from.
+To visit every window without a Python loop over pixels, ``offsets`` gives, for each of the
+kH * kW kernel offsets (u, v), the pixels all windows read at that offset: one strided slice of the
+padded input, so a loop over offsets does whole-array work. (Convolution copies its windows into a
+column matrix instead, im2col: that machinery is in ``_im2col.py``.)
 """
 
 from __future__ import annotations
 
 import functools
-import math
 from typing import Any, Callable, Iterator, NamedTuple
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from cnnlab._checks import Pair, check_dout, check_shape, int_pair, integer, real_array
 
@@ -175,74 +171,3 @@ def offsets(kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair) -> Iterato
             yield u, v, (slice(None), slice(None),
                          slice(h0, h0 + stride[0] * (out_hw[0] - 1) + 1, stride[0]),
                          slice(w0, w0 + stride[1] * (out_hw[1] - 1) + 1, stride[1]))
-
-
-# ----------------------------------------------------------------------------- im2col machinery
-
-def windows(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair) -> np.ndarray:
-    """Read-only strided view (C, kH, kW, N, H', W') of xp (N, C, Hp, Wp):
-    [c, u, v, n, i, j] = xp[n, c, u*dH + i*sH, v*dW + j*sW]. No data is copied."""
-    sn, sc, sh, sw = xp.strides
-    shape = (xp.shape[1],) + tuple(kernel) + (xp.shape[0],) + tuple(out_hw)
-    strides = (sc, dilation[0] * sh, dilation[1] * sw, sn, stride[0] * sh, stride[1] * sw)
-    return as_strided(xp, shape=shape, strides=strides, writeable=False)
-
-
-def im2col(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, out_hw: Pair, groups: int) -> np.ndarray:
-    """Column matrix (G, C/G * kH * kW, N * H' * W'): column (n, i, j) lists what output pixel (i, j) sees."""
-    # The reshape copies the strided view into one contiguous matrix per group (the only big copy),
-    # so each group's convolution is a single large matmul.
-    c_g = xp.shape[1] // groups * kernel[0] * kernel[1]
-    return windows(xp, kernel, stride, dilation, out_hw).reshape(groups, c_g, xp.shape[0] * out_hw[0] * out_hw[1])
-
-
-def col2im(dcols: np.ndarray, padded: tuple, kernel: Pair, stride: Pair, dilation: Pair,
-           out_hw: Pair) -> np.ndarray:
-    """Adjoint of im2col: add every column entry back onto the padded pixel it was read from.
-
-    dcols: (G, C/G * kH * kW, N * H' * W'). Returns dxp: ``padded`` (N, C, Hp, Wp).
-    """
-    n, c = padded[:2]
-    dcols = dcols.reshape((c,) + tuple(kernel) + (n,) + tuple(out_hw))
-    dxp = np.zeros((c, n) + tuple(padded[2:]), dtype=dcols.dtype)   # channels first, like dcols
-    for u, v, region in offsets(kernel, stride, dilation, out_hw):
-        dxp[region] += dcols[:, u, v]                   # one strided slice per kernel offset
-    return dxp.transpose(1, 0, 2, 3)
-
-
-def channels_first(a: np.ndarray, groups: int) -> np.ndarray:
-    """(N, C, H, W) -> (G, C/G, N * H * W), contiguous: the layout the column matrices use."""
-    n, c, h, w = a.shape
-    return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).reshape(groups, c // groups, n * h * w)
-
-
-def grouped(w: np.ndarray, groups: int) -> np.ndarray:
-    """Weight (F, C/G, kH, kW) as a stack of per-group matrices (G, F/G, C/G * kH * kW)."""
-    return w.reshape(groups, w.shape[0] // groups, math.prod(w.shape[1:]))
-
-
-def gemm_out(w: np.ndarray, cols: np.ndarray, groups: int, out_shape: tuple,
-             b: np.ndarray | None = None) -> np.ndarray:
-    """out_g = W_g @ cols_g (+ b), returned as a contiguous out_shape (N, F, H', W')."""
-    out = np.matmul(grouped(w, groups), cols)                          # (G, F/G, N * H' * W')
-    n, f, h, w_ = out_shape
-    by_sample = out.reshape(f, n, h * w_).transpose(1, 0, 2)            # (N, F, H' * W'), a view
-    result = np.empty(by_sample.shape, dtype=out.dtype)
-    if b is None:
-        np.copyto(result, by_sample)
-    else:
-        np.add(by_sample, b[:, None], out=result)                      # reorder and add the bias in one pass
-    return result.reshape(out_shape)
-
-
-def gemm_dw(dout_cf: np.ndarray, cols: np.ndarray, w_shape: tuple) -> np.ndarray:
-    """dW_g = dout_g @ cols_g.T, with dout_cf (G, F/G, N * H' * W') -> w_shape."""
-    return np.matmul(dout_cf, cols.transpose(0, 2, 1)).reshape(w_shape)
-
-
-def gemm_dcols(w: np.ndarray, dout_cf: np.ndarray, groups: int) -> np.ndarray:
-    """dcols_g = W_g.T @ dout_g -> (G, C/G * kH * kW, N * H' * W')."""
-    w_t = grouped(w, groups).transpose(0, 2, 1)
-    if w_t.shape[2] == 1:                   # one filter per group (depthwise): an outer product,
-        return w_t * dout_cf                # which broadcasting does far faster than matmul
-    return np.matmul(w_t, dout_cf)

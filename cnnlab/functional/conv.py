@@ -7,12 +7,13 @@ H' = (H + 2p - d (kH - 1) - 1) // s + 1.
 
 Two implementations sit side by side:
 - ``conv2d_forward_naive`` / ``conv2d_backward_naive``: the formula above as loops;
-- ``conv2d_forward`` / ``conv2d_backward``: im2col. A strided *view* of the padded input lists,
-  for every output pixel of every sample, the C/G * kH * kW numbers its filter sees (a column);
-  copied once into a (C/G * kH * kW, N * H' * W') matrix per group, it meets all the filters in one
-  large matmul per group. The backward pass is two more matmuls plus col2im, which adds every
-  column back to the pixels it came from: a loop over the kH * kW kernel offsets, each adding one
-  strided slice (no np.add.at). The machinery lives in ``_windows.py``, shared with pooling.
+- ``conv2d_forward`` / ``conv2d_backward``: im2col. Every window's C/G * kH * kW numbers are copied
+  into one column of a matrix, which meets all the filters in one large matmul per group:
+  out = W @ cols + b. The backward pass is two more matmuls, dW = dout @ cols.T and
+  dcols = W.T @ dout, plus col2im, which adds every column of dcols back onto the pixels it was
+  read from (a loop over the kH * kW kernel offsets, each adding one slice: no np.add.at). The
+  engine lives in ``_im2col.py``, which explains the three tricks that make it fast (the padded
+  grid, stride phases, chunks of samples).
 
 The transposed convolution is in ``conv_transpose.py``; the 1-D forms and the convolution matrix in
 ``correlation.py``; separable convolutions in ``separable.py``.
@@ -25,9 +26,9 @@ from typing import NamedTuple
 import numpy as np
 
 from cnnlab._checks import Pair, check_dout, choice, int_pair
-from cnnlab.functional._windows import (Unbatched, channels_first, check_conv, check_fits, col2im, gemm_dcols,
-                                        gemm_dw, gemm_out, im2col, out_size, pad, padded_shape,
-                                        unbatched_backward, unbatched_forward, unpad)
+from cnnlab.functional._im2col import Grid, conv_backward, conv_forward, conv_grid
+from cnnlab.functional._windows import (Unbatched, check_conv, check_fits, out_size, pad, unbatched_backward,
+                                        unbatched_forward, unpad)
 
 __all__ = ["conv2d_forward", "conv2d_backward", "conv2d", "conv2d_forward_naive", "conv2d_backward_naive"]
 
@@ -45,15 +46,16 @@ class Conv2dNaiveCache(NamedTuple):
 
 
 class Conv2dCache(NamedTuple):
-    x_shape: tuple
+    x: np.ndarray             # the input (with the "same" extra zeros): backward copies its windows again
     w: np.ndarray
-    cols: np.ndarray          # (G, C/G * kH * kW, N * H' * W')
     has_bias: bool
-    stride: Pair
-    padding: Pair
-    dilation: Pair
+    grid: Grid                # where the windows lie (sizes, padding, stride, dilation)
     groups: int
     extra: Pair = (0, 0)      # as in Conv2dNaiveCache
+
+    @property
+    def x_shape(self) -> tuple:
+        return self.x.shape
 
 
 def _out_hw(x_shape: tuple, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair) -> Pair:
@@ -107,10 +109,10 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *,
     x = _pad_after(x, extra)
     kernel = w.shape[2:]
     check_fits("conv2d_forward", x.shape, kernel, padding, dilation)
-    out_hw = _out_hw(x.shape, kernel, stride, padding, dilation)
-    cols = im2col(pad(x, padding), kernel, stride, dilation, out_hw, groups)
-    out = gemm_out(w, cols, groups, (x.shape[0], w.shape[0]) + out_hw, b)     # out = W @ cols + b
-    return out, Conv2dCache(x.shape, w, cols, b is not None, stride, padding, dilation, groups, extra)
+    grid = conv_grid(x.shape[2:], _out_hw(x.shape, kernel, stride, padding, dilation), kernel, stride, padding,
+                     dilation)
+    out = conv_forward(x, w, b, grid, groups)                         # out = W @ cols + b
+    return out, Conv2dCache(x, w, b is not None, grid, groups, extra)
 
 
 @unbatched_backward
@@ -121,14 +123,10 @@ def conv2d_backward(dout: np.ndarray, cache: Conv2dCache | Unbatched
     dout: (N, C_out, H', W') (no N when x had none: dx has none either). Returns (dx (N, C_in, H, W), dw (C_out, C_in/G, kH, kW),
     db (C_out,) or None when the forward had no bias), in x's dtype.
     """
-    x_shape, w, cols, has_bias, stride, padding, dilation, groups, extra = cache
-    out_hw = _out_hw(x_shape, w.shape[2:], stride, padding, dilation)
-    dout = check_dout("conv2d_backward", dout, (x_shape[0], w.shape[0]) + out_hw, w.dtype)
-    dout_cf = channels_first(dout, groups)
-    dw = gemm_dw(dout_cf, cols, w.shape)                              # dW = dout @ cols.T
-    dcols = gemm_dcols(w, dout_cf, groups)                            # dcols = W.T @ dout
-    dxp = col2im(dcols, padded_shape(x_shape, padding), w.shape[2:], stride, dilation, out_hw)
-    dx = np.ascontiguousarray(_crop_extra(unpad(dxp, padding, x_shape[2:]), extra))
+    x, w, has_bias, grid, groups, extra = cache
+    dout = check_dout("conv2d_backward", dout, (x.shape[0], w.shape[0]) + grid.out_hw, w.dtype)
+    dx, dw = conv_backward(dout, x, w, grid, groups, x.shape)        # col2im(W.T @ dout), dout @ cols.T
+    dx = np.ascontiguousarray(_crop_extra(dx, extra))
     db = dout.sum(axis=(0, 2, 3)) if has_bias else None
     return dx, dw, db
 

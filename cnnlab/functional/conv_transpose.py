@@ -2,7 +2,8 @@
 
 The gradient of a convolution with respect to its input is a transposed convolution, and that is
 exactly how ``conv_transpose2d_forward`` is computed: it is conv2d's backward-data pass (col2im of
-W.T @ x), and its own backward is an ordinary convolution (im2col and matmul). Output size per axis:
+W.T @ x), and its own backward is an ordinary convolution (im2col and matmul); both run on the
+engine in ``_im2col.py``, for the conv2d that maps the output's shape back onto x's. Output size per axis:
 H' = (H - 1) sH - 2 pH + dH (kH - 1) + opH + 1, the input size a conv2d with these settings inverts.
 """
 
@@ -13,9 +14,9 @@ from typing import NamedTuple
 import numpy as np
 
 from cnnlab._checks import Pair, check_dout, int_pair
-from cnnlab.functional._windows import (Unbatched, channels_first, check_conv, col2im, gemm_dcols, gemm_dw,
-                                        gemm_out, im2col, pad, transposed_out_size, unbatched_backward,
-                                        unbatched_forward, unpad)
+from cnnlab.functional._im2col import Grid, conv_backward, conv_forward, conv_grid
+from cnnlab.functional._windows import (Unbatched, check_conv, transposed_out_size, unbatched_backward,
+                                        unbatched_forward)
 
 __all__ = ["conv_transpose2d_forward", "conv_transpose2d_backward", "conv_transpose2d"]
 
@@ -29,6 +30,7 @@ class ConvTranspose2dCache(NamedTuple):
     dilation: Pair
     groups: int
     out_shape: tuple          # (N, C_out, H', W'): what dout must be
+    grid: Grid                # the conv2d from out_shape back to x's shape
 
 
 @unbatched_forward("(N, C_in, H, W)")
@@ -54,13 +56,12 @@ def conv_transpose2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None 
                    zip(in_hw, kernel, stride, padding, dilation, output_padding))
     if min(out_hw) < 1:
         raise ValueError(f"{fn}: output size {out_hw} is not positive (x.shape={x.shape}, padding={padding})")
-    c_out = w.shape[1] * groups
-    padded = (x.shape[0], c_out) + tuple(n + 2 * p for n, p in zip(out_hw, padding))
-    dcols = gemm_dcols(w, channels_first(x, groups), groups)   # w read as a conv2d weight C_out -> C_in
-    out = np.ascontiguousarray(unpad(col2im(dcols, padded, kernel, stride, dilation, in_hw), padding, out_hw))
+    out_shape = (x.shape[0], w.shape[1] * groups) + out_hw
+    grid = conv_grid(out_hw, in_hw, kernel, stride, padding, dilation)   # the conv2d out_shape -> x.shape
+    out, _ = conv_backward(x, None, w, grid, groups, out_shape)       # w read as a conv2d weight C_out -> C_in
     if b is not None:
         out += b[:, None, None]
-    return out, ConvTranspose2dCache(x, w, b is not None, stride, padding, dilation, groups, out.shape)
+    return out, ConvTranspose2dCache(x, w, b is not None, stride, padding, dilation, groups, out_shape, grid)
 
 
 @unbatched_backward
@@ -71,11 +72,10 @@ def conv_transpose2d_backward(dout: np.ndarray, cache: ConvTranspose2dCache | Un
     dout: (N, C_out, H', W'). Returns (dx (N, C_in, H, W), dw (C_in, C_out/G, kH, kW), db (C_out,) or None).
     The adjoint of a transposed convolution is the ordinary convolution: dx = conv2d(dout, w).
     """
-    x, w, has_bias, stride, padding, dilation, groups, out_shape = cache
+    x, w, has_bias, stride, padding, dilation, groups, out_shape, grid = cache
     dout = check_dout("conv_transpose2d_backward", dout, out_shape, w.dtype)
-    cols = im2col(pad(dout, padding), w.shape[2:], stride, dilation, x.shape[2:], groups)
-    dx = gemm_out(w, cols, groups, x.shape)
-    dw = gemm_dw(channels_first(x, groups), cols, w.shape)
+    dx = conv_forward(dout, w, None, grid, groups)                    # conv2d(dout, w)
+    _, dw = conv_backward(x, dout, w, grid, groups, out_shape)        # x is that conv2d's upstream gradient
     db = dout.sum(axis=(0, 2, 3)) if has_bias else None
     return dx, dw, db
 

@@ -120,7 +120,9 @@ def max_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | 
             continue
         # strictly greater: earlier maxima win ties; a NaN always wins (the last one), as in torch
         better = (candidate > out) | np.isnan(candidate)
-        np.copyto(arg, k, where=better)
+        # arg = k where better. k only grows, so max(arg, better * k) does it with arithmetic; it is
+        # many times faster than np.copyto(arg, k, where=better), which branches on a random mask.
+        np.maximum(arg, better * arg.dtype.type(k), out=arg)
         np.maximum(out, candidate, out=out)
     return out, MaxPool2dCache(x.shape, arg, kernel, stride, padding, x.dtype, dilation, extra)
 
@@ -135,8 +137,19 @@ def max_pool2d_backward(dout: np.ndarray, cache: MaxPool2dCache | Unbatched) -> 
     dout = check_dout("max_pool2d_backward", dout, arg.shape, dtype)
     dxp = _grad_buffer(x_shape, padding, extra, dtype)
     zero = np.zeros((), dtype)
+    # dout * (arg == k) picks the gradients of the windows whose maximum is at offset k without
+    # branching on the mask (np.where does, and is ~3x slower on a random one). It is exact for
+    # finite dout; 0 * inf would be nan, so np.where handles a dout with infs or nans.
+    finite = bool(np.isfinite(dout).all())
+    # Windows no longer than the stride never share a pixel: then each offset's slice is written
+    # once (no read-modify-write of dxp); otherwise the shares of overlapping windows add up.
+    overlap = any(s < d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
     for k, (_, _, region) in enumerate(offsets(kernel, stride, dilation, arg.shape[2:])):
-        dxp[region] += np.where(arg == k, dout, zero)
+        share = dout * (arg == k) if finite else np.where(arg == k, dout, zero)
+        if overlap:
+            dxp[region] += share
+        else:
+            dxp[region] = share
     return np.ascontiguousarray(unpad(dxp, padding, x_shape[2:]))
 
 

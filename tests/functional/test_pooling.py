@@ -46,6 +46,20 @@ def test_ties_send_the_gradient_to_the_first_maximum_in_row_major_order():
     assert indices[0, 0, 0, 0] == 0
 
 
+@pytest.mark.parametrize("stride", [2, 1], ids=["disjoint windows", "overlapping windows"])
+def test_an_infinite_or_nan_dout_reaches_the_maxima_only(stride):
+    # The vectorised backward multiplies dout by a 0/1 mask when dout is finite; inf and nan must
+    # not leak (0 * inf = nan) onto the pixels that are not maxima. The naive loops are the oracle.
+    x = np.array([[1.0, 3.0, 0.0], [3.0, 2.0, 5.0], [4.0, 0.0, 1.0]])[None, None]
+    out, cache = F.max_pool2d_forward(x, kernel_size=2, stride=stride)
+    _, cache_naive = F.max_pool2d_forward_naive(x, kernel_size=2, stride=stride)
+    for bad in (np.inf, np.nan):
+        dout = np.ones_like(out)
+        dout[0, 0, 0, 0] = bad
+        np.testing.assert_array_equal(F.max_pool2d_backward(dout, cache),
+                                      F.max_pool2d_backward_naive(dout, cache_naive))
+
+
 def test_overlapping_pooling_width_3_stride_2():
     # Notes 004 (AlexNet): pool width 3, stride 2: windows share a row/column; a shared maximum
     # collects the gradient of every window it wins.
