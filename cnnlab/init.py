@@ -17,7 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
-from cnnlab._checks import choice, generator, integer
+from cnnlab._checks import choice, generator, integer, number
 
 __all__ = ["fan_in_and_fan_out", "zeros", "constant", "normal", "uniform", "xavier_uniform",
            "xavier_normal", "he_uniform", "he_normal", "lecun_normal"]
@@ -48,7 +48,13 @@ def fan_in_and_fan_out(shape: Shape) -> tuple[int, int]:
 def _fan(shape: tuple[int, ...], mode: str, func: str) -> int:
     choice(func, "mode", mode, ("fan_in", "fan_out"))
     fan_in, fan_out = fan_in_and_fan_out(shape)
-    return fan_in if mode == "fan_in" else fan_out
+    # a zero-element weight has a fan of 0 and nothing to draw: any scale will do (torch returns it as is)
+    return max(fan_in if mode == "fan_in" else fan_out, 1)
+
+
+def _fans_sum(shape: tuple[int, ...]) -> int:
+    """fan_in + fan_out, at least 1 (see _fan)."""
+    return max(sum(fan_in_and_fan_out(shape)), 1)
 
 
 def zeros(shape: Shape, *, dtype: type = np.float64) -> np.ndarray:
@@ -58,15 +64,16 @@ def zeros(shape: Shape, *, dtype: type = np.float64) -> np.ndarray:
 
 def constant(shape: Shape, value: float, *, dtype: type = np.float64) -> np.ndarray:
     """Every entry equal to ``value`` (e.g. batch norm's gamma = 1)."""
-    return np.full(_shape(shape, "constant"), value, dtype=dtype)
+    return np.full(_shape(shape, "constant"), number("constant", "value", value), dtype=dtype)
 
 
 def normal(shape: Shape, *, rng: np.random.Generator, mean: float = 0.0, std: float = 1.0,
            dtype: type = np.float64) -> np.ndarray:
     """Gaussian N(mean, std^2) entries, the notes' "small random numbers" when std is small."""
     shape, rng = _shape(shape, "normal"), generator("normal", rng)
+    mean, std = number("normal", "mean", mean), number("normal", "std", std)
     if std < 0:
-        raise ValueError(f"normal: std={std} must be non-negative")
+        raise ValueError(f"normal: std must be >= 0, got {std!r}")
     return (mean + std * rng.standard_normal(shape)).astype(dtype)
 
 
@@ -74,6 +81,7 @@ def uniform(shape: Shape, *, rng: np.random.Generator, low: float = 0.0, high: f
             dtype: type = np.float64) -> np.ndarray:
     """Entries uniform on [low, high)."""
     shape, rng = _shape(shape, "uniform"), generator("uniform", rng)
+    low, high = number("uniform", "low", low), number("uniform", "high", high)
     if not low <= high:
         raise ValueError(f"uniform: low={low} must not exceed high={high}")
     return rng.uniform(low, high, size=shape).astype(dtype)
@@ -83,7 +91,7 @@ def xavier_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0,
                    dtype: type = np.float64) -> np.ndarray:
     """Glorot uniform on [-a, a], a = gain * sqrt(6 / (fan_in + fan_out)): Var = gain^2 * 2 / (fan_in + fan_out)."""
     shape, rng = _shape(shape, "xavier_uniform"), generator("xavier_uniform", rng)
-    bound = gain * math.sqrt(6.0 / sum(fan_in_and_fan_out(shape)))
+    bound = number("xavier_uniform", "gain", gain) * math.sqrt(6.0 / _fans_sum(shape))
     return uniform(shape, rng=rng, low=-bound, high=bound, dtype=dtype)
 
 
@@ -91,7 +99,8 @@ def xavier_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0,
                   dtype: type = np.float64) -> np.ndarray:
     """Glorot normal, std = gain * sqrt(2 / (fan_in + fan_out))."""
     shape, rng = _shape(shape, "xavier_normal"), generator("xavier_normal", rng)
-    return normal(shape, rng=rng, std=gain * math.sqrt(2.0 / sum(fan_in_and_fan_out(shape))), dtype=dtype)
+    std = number("xavier_normal", "gain", gain) * math.sqrt(2.0 / _fans_sum(shape))
+    return normal(shape, rng=rng, std=std, dtype=dtype)
 
 
 def he_uniform(shape: Shape, *, rng: np.random.Generator, mode: str = "fan_in", a: float = 0.0,
@@ -102,6 +111,7 @@ def he_uniform(shape: Shape, *, rng: np.random.Generator, mode: str = "fan_in", 
     leaky ReLU, giving gain sqrt(2 / (1 + a^2)); torch's default Linear/Conv init is a = sqrt(5).
     """
     shape, rng = _shape(shape, "he_uniform"), generator("he_uniform", rng)
+    a = number("he_uniform", "a", a)
     bound = math.sqrt(3.0) * math.sqrt(2.0 / (1 + a * a)) / math.sqrt(_fan(shape, mode, "he_uniform"))
     return uniform(shape, rng=rng, low=-bound, high=bound, dtype=dtype)
 
@@ -110,6 +120,7 @@ def he_normal(shape: Shape, *, rng: np.random.Generator, mode: str = "fan_in", a
               dtype: type = np.float64) -> np.ndarray:
     """He (Kaiming) normal for ReLU, std = sqrt(2 / (1 + a^2) / fan) (torch's kaiming_normal_)."""
     shape, rng = _shape(shape, "he_normal"), generator("he_normal", rng)
+    a = number("he_normal", "a", a)
     std = math.sqrt(2.0 / (1 + a * a)) / math.sqrt(_fan(shape, mode, "he_normal"))
     return normal(shape, rng=rng, std=std, dtype=dtype)
 
@@ -117,4 +128,4 @@ def he_normal(shape: Shape, *, rng: np.random.Generator, mode: str = "fan_in", a
 def lecun_normal(shape: Shape, *, rng: np.random.Generator, dtype: type = np.float64) -> np.ndarray:
     """LeCun normal, std = sqrt(1 / fan_in): unit gain, for tanh/SELU-like units."""
     shape, rng = _shape(shape, "lecun_normal"), generator("lecun_normal", rng)
-    return normal(shape, rng=rng, std=math.sqrt(1.0 / fan_in_and_fan_out(shape)[0]), dtype=dtype)
+    return normal(shape, rng=rng, std=math.sqrt(1.0 / max(fan_in_and_fan_out(shape)[0], 1)), dtype=dtype)

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 
 from cnnlab import init
-from cnnlab._checks import choice, generator, int_pair, integer, number
+from cnnlab._checks import choice, generator, int_pair, integer, number, real_array
 from cnnlab.functional.activations import (relu_backward, relu_forward, sigmoid_backward, sigmoid_forward,
                                            tanh_backward, tanh_forward)
 from cnnlab.functional.conv import conv2d_backward, conv2d_forward
@@ -44,10 +44,7 @@ class Parameter:
     """A learnable array ``data`` and the gradient ``grad`` (same shape) that backward adds into."""
 
     def __init__(self, data: np.ndarray):
-        data = np.array(data)                      # a copy: the layer owns its weights
-        if data.dtype.kind not in "fiu":
-            raise TypeError(f"Parameter: data must be a real array, got dtype {data.dtype}")
-        self.data = data.astype(np.float64) if data.dtype.kind in "iu" else data
+        self.data = real_array("Parameter", "data", np.array(data))    # a copy: the layer owns its weights
         self.grad = np.zeros_like(self.data)
 
     def __repr__(self) -> str:
@@ -55,9 +52,13 @@ class Parameter:
 
 
 class Module:
-    """Base layer: forward(x) -> out, backward(dout) -> dx, parameters(), train()/eval()."""
+    """Base layer: forward(x) -> out, backward(dout) -> dx, parameters(), train()/eval().
+
+    forward keeps what backward needs in ``_cache`` (None until the first forward).
+    """
 
     training: bool = True
+    _cache: Any = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -84,21 +85,28 @@ class Module:
         for p in self.parameters():
             p.grad[...] = 0.0
 
-    def _accumulate(self, dx: np.ndarray, dw: np.ndarray, db: np.ndarray | None) -> np.ndarray:
-        """Add dw (and db) into weight.grad (and bias.grad); return dx for the layer below."""
-        self.weight.grad += dw
-        if db is not None:
-            self.bias.grad += db
-        return dx
-
     def _cached(self) -> Any:
-        cache = getattr(self, "_cache", None)
-        if cache is None:
+        if self._cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward: call forward first")
-        return cache
+        return self._cache
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+class _WeightedModule(Module):
+    """A layer with a ``weight`` Parameter and an optional ``bias`` (Linear, Conv2d, batch norm):
+    its backward adds the op's dw and db into their ``grad`` (accumulating, as torch) and passes dx on."""
+
+    weight: Parameter
+    bias: Parameter | None
+
+    def _accumulate(self, dx: np.ndarray, dw: np.ndarray, db: np.ndarray | None) -> np.ndarray:
+        """Add dw (and db) into weight.grad (and bias.grad); return dx for the layer below."""
+        self.weight.grad += dw
+        if db is not None and self.bias is not None:
+            self.bias.grad += db
+        return dx
 
 
 def _torch_default(shape: tuple[int, ...], fan_in: int, rng: np.random.Generator, bias: bool, init_fn: Init | None,
@@ -117,7 +125,7 @@ def _torch_default(shape: tuple[int, ...], fan_in: int, rng: np.random.Generator
     return Parameter(w), (Parameter(b) if b is not None else None)
 
 
-class Linear(Module):
+class Linear(_WeightedModule):
     """Fully connected layer x @ weight.T + bias: x (N, D_in) -> (N, D_out); weight (D_out, D_in)."""
 
     def __init__(self, in_features: int, out_features: int, *, rng: np.random.Generator, bias: bool = True,
@@ -177,7 +185,7 @@ class Flatten(_Elementwise):
     _forward, _backward = staticmethod(flatten_forward), staticmethod(flatten_backward)
 
 
-class Conv2d(Module):
+class Conv2d(_WeightedModule):
     """2-D convolution: x (N, C_in, H, W) -> (N, C_out, H', W'); weight (C_out, C_in/G, kH, kW)."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int], *,
@@ -191,8 +199,10 @@ class Conv2d(Module):
             raise ValueError(f"Conv2d: groups={groups} must divide in_channels={in_channels} "
                              f"and out_channels={out_channels}")
         kh, kw = int_pair("Conv2d", "kernel_size", kernel_size, minimum=1)
-        self.kernel_size, self.stride, self.padding = (kh, kw), stride, padding
-        self.dilation, self.groups = dilation, groups
+        self.kernel_size, self.stride = (kh, kw), int_pair("Conv2d", "stride", stride, minimum=1)
+        self.padding = (choice("Conv2d", "padding", padding, ("valid", "same")) if isinstance(padding, str)
+                        else int_pair("Conv2d", "padding", padding, minimum=0))
+        self.dilation, self.groups = int_pair("Conv2d", "dilation", dilation, minimum=1), groups
         shape = (out_channels, in_channels // groups, kh, kw)
         self.weight, self.bias = _torch_default(shape, shape[1] * kh * kw, generator("Conv2d", rng), bias,
                                                 init, dtype)
@@ -218,7 +228,9 @@ class MaxPool2d(Module):
 
     def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
                  padding: int | tuple[int, int] = 0):
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.kernel_size = int_pair("MaxPool2d", "kernel_size", kernel_size, minimum=1)
+        self.stride = self.kernel_size if stride is None else int_pair("MaxPool2d", "stride", stride, minimum=1)
+        self.padding = int_pair("MaxPool2d", "padding", padding, minimum=0)
         self._cache = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -252,7 +264,7 @@ class Dropout(Module):
         return f"Dropout(p={self.p})"
 
 
-class _BatchNorm(Module):
+class _BatchNorm(_WeightedModule):
     """Batch normalisation with learnable weight (gamma) and bias (beta) and running statistics."""
 
     _ndims: tuple[int, ...] = ()
@@ -261,7 +273,7 @@ class _BatchNorm(Module):
     def __init__(self, num_features: int, *, eps: float = 1e-5, momentum: float = 0.1, dtype: type = np.float64):
         name = type(self).__name__
         self.num_features = integer(name, "num_features", num_features, minimum=1)
-        self.eps, self.momentum = float(eps), float(momentum)
+        self.eps, self.momentum = number(name, "eps", eps), number(name, "momentum", momentum)
         self.weight = Parameter(np.ones(num_features, dtype=dtype))     # gamma
         self.bias = Parameter(np.zeros(num_features, dtype=dtype))      # beta
         self.running_mean = np.zeros(num_features, dtype=dtype)
@@ -269,8 +281,7 @@ class _BatchNorm(Module):
         self._cache = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        if np.ndim(x) not in self._ndims:
-            raise ValueError(f"{type(self).__name__}.forward: x must be {self._layout}, got x.shape={np.shape(x)}")
+        x = real_array(f"{type(self).__name__}.forward", "x", x, ndim=self._ndims, layout=self._layout)
         out, self._cache, (self.running_mean, self.running_var) = batchnorm_forward(
             x, self.weight.data, self.bias.data, running_mean=self.running_mean, running_var=self.running_var,
             training=self.training, momentum=self.momentum, eps=self.eps)
@@ -337,7 +348,10 @@ class Sequential(Module):
 
 
 class _Loss:
-    """A loss layer: forward(pred, target) -> float, backward() -> dpred (d loss / d pred)."""
+    """A loss layer: forward(pred, target) -> the loss, backward() -> dpred (d loss / d pred).
+
+    The loss is what the functional loss returns (cnnlab.functional's convention): a numpy scalar of
+    pred's dtype; float(loss) gives a Python float."""
 
     _forward: Callable = staticmethod(lambda pred, target, reduction: None)
     _backward: Callable = staticmethod(lambda dout, cache: None)
@@ -346,9 +360,9 @@ class _Loss:
         self.reduction = choice(type(self).__name__, "reduction", reduction, ("mean", "sum"))
         self.reduction, self._cache = reduction, None
 
-    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> np.floating:
         loss, self._cache = type(self)._forward(pred, target, reduction=self.reduction)
-        return float(loss)
+        return loss
 
     __call__ = forward
 

@@ -48,9 +48,7 @@ def _check_outputs(fn: str, outputs: object) -> str:
 
 
 def _targets(fn: str, t: object, n: int, outputs: str) -> np.ndarray:
-    t = np.asarray(t, dtype=np.float64)
-    if t.shape != (n,):
-        raise ValueError(f"{fn}: t must have shape ({n},) to match x, got t.shape={t.shape}")
+    t = check_shape(fn, "t", real_array(fn, "t", t, dtype=np.float64), (n,), " to match x")
     allowed = (0.0, 1.0) if outputs == "binary" else (-1.0, 1.0)
     if not np.isin(t, allowed).all():
         raise ValueError(f"{fn}: t must hold only {allowed} for outputs={outputs!r}, got {np.unique(t)}")
@@ -90,9 +88,8 @@ def delta_rule_step(x: np.ndarray, t: np.ndarray, w: np.ndarray, b: float, *, et
     fn = "delta_rule_step"
     x = _matrix(fn, np.asarray(x)[None, :] if np.ndim(x) == 1 else x)
     w, b = _weights(fn, w, b, x.shape[1])
-    t = np.asarray(t, dtype=np.float64).reshape(-1) if np.ndim(t) <= 1 else np.asarray(t)
-    if t.shape != (x.shape[0],):
-        raise ValueError(f"{fn}: t must have shape ({x.shape[0]},) to match x, got t.shape={np.shape(t)}")
+    t = real_array(fn, "t", t, dtype=np.float64)
+    t = check_shape(fn, "t", t.reshape(-1) if t.ndim <= 1 else t, (x.shape[0],), " to match x")
     residual = t - (x @ w + b)               # t_d - o_d for the linear unit
     eta = _eta(fn, eta)
     return w + eta * (x.T @ residual), b + eta * float(residual.sum())

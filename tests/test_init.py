@@ -1,6 +1,7 @@
 """Tests for cnnlab/init.py."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -143,7 +144,33 @@ def test_bad_mode_shape_std_and_bounds():
         init.zeros((3, -1))
     with pytest.raises(TypeError, match=r"constant: shape\[0\] must be an int, got float 2.5"):
         init.constant((2.5,), 1.0)
-    with pytest.raises(ValueError, match=r"normal: std=-1.0 must be non-negative"):
+    with pytest.raises(ValueError, match=r"normal: std must be >= 0, got -1.0"):
         init.normal((2,), rng=rng, std=-1.0)
     with pytest.raises(ValueError, match=r"uniform: low=1.0 must not exceed high=0.0"):
         init.uniform((2,), rng=rng, low=1.0, high=0.0)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda rng: init.normal((2,), rng=rng, std="1"), TypeError, r"^normal: std must be a number, got str '1'$"),
+    (lambda rng: init.uniform((2,), rng=rng, low=None), TypeError, r"^uniform: low must be a number, got NoneType"),
+    (lambda rng: init.xavier_uniform((2, 3), rng=rng, gain=[1.0]), TypeError, r"^xavier_uniform: gain must be a number"),
+    (lambda rng: init.he_normal((2, 3), rng=rng, a="0"), TypeError, r"^he_normal: a must be a number"),
+    (lambda rng: init.constant((2,), "1"), TypeError, r"^constant: value must be a number"),
+    (lambda rng: init.zeros((2, True)), TypeError, r"^zeros: shape\[1\] must be an int, got bool True$"),
+])
+def test_wrong_types_are_type_errors(call, error, message, rng):
+    with pytest.raises(error, match=message):
+        call(rng)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["xavier_uniform", "xavier_normal", "he_uniform", "he_normal", "lecun_normal"])
+def test_a_zero_element_weight_is_returned_empty_as_in_torch(name, rng):
+    torch = pytest.importorskip("torch")
+    torch_init = {"xavier_uniform": torch.nn.init.xavier_uniform_, "xavier_normal": torch.nn.init.xavier_normal_,
+                  "he_uniform": torch.nn.init.kaiming_uniform_, "he_normal": torch.nn.init.kaiming_normal_,
+                  "lecun_normal": torch.nn.init.kaiming_normal_}[name]
+    with warnings.catch_warnings():             # kaiming: "Initializing zero-element tensors is a no-op"
+        warnings.simplefilter("ignore", UserWarning)
+        expected = torch_init(torch.empty(0, 3))
+    assert getattr(init, name)((0, 3), rng=rng).shape == tuple(expected.shape) == (0, 3)

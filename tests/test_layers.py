@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnnlab.gradcheck import check_gradient
-from cnnlab.layers import (SGD, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss, Dropout, Flatten, Linear,
+from cnnlab.layers import (SGD, Module, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss, Dropout, Flatten, Linear,
                            MaxPool2d, MSELoss, Parameter, ReLU, Sequential, Sigmoid, Tanh)
 
 from helpers.tolerances import GRAD_TOL, TORCH_TOL
@@ -293,11 +293,19 @@ def test_train_eval_propagate_through_sequential(rng):
     (lambda rng: Conv2d(3, 4, 3, rng=rng, groups=2), ValueError, r"Conv2d: groups=2 must divide in_channels=3"),
     (lambda rng: Conv2d(3, 4, 3, rng=rng).forward(np.ones((1, 2, 5, 5))), ValueError, r"conv2d_forward"),
     (lambda rng: MaxPool2d(2).forward(np.ones((5, 5))), ValueError, r"max_pool2d_forward: x must be 3-D or 4-D"),
+    (lambda rng: Conv2d(3, 4, 3, rng=rng, stride=1.5), TypeError, r"^Conv2d: stride must be an int or a pair of ints, got 1.5$"),
+    (lambda rng: Conv2d(3, 4, 3, rng=rng, padding=-1), ValueError, r"^Conv2d: padding must be >= 0, got -1$"),
+    (lambda rng: Conv2d(3, 4, 3, rng=rng, padding="full"), ValueError, r"^Conv2d: padding must be 'valid' or 'same'"),
+    (lambda rng: Conv2d(3, 4, 3, rng=rng, dilation=0), ValueError, r"^Conv2d: dilation must be >= 1, got 0$"),
+    (lambda rng: MaxPool2d(2, stride="1"), TypeError, r"^MaxPool2d: stride must be an int or a pair of ints"),
+    (lambda rng: MaxPool2d((2, 2, 2)), ValueError, r"^MaxPool2d: kernel_size must be an int or a pair of ints"),
+    (lambda rng: BatchNorm2d(3, eps="1e-5"), TypeError, r"^BatchNorm2d: eps must be a number, got str"),
+    (lambda rng: Parameter(np.ones(2, complex)), TypeError, r"^Parameter: data must be a real array, got dtype complex128$"),
     (lambda rng: Dropout(1.0, rng=rng), ValueError, r"Dropout: p must be a drop probability"),
     (lambda rng: Dropout(0.5, rng=None), TypeError, r"Dropout: rng must be a np.random.Generator"),
     (lambda rng: BatchNorm1d(0), ValueError, r"BatchNorm1d: num_features must be >= 1"),
-    (lambda rng: BatchNorm2d(3).forward(np.ones((4, 3))), ValueError, r"BatchNorm2d.forward: x must be \(N, C, H, W\)"),
-    (lambda rng: BatchNorm1d(3).forward(np.ones((4, 3, 2, 2))), ValueError, r"BatchNorm1d.forward: x must be \(N, D\)"),
+    (lambda rng: BatchNorm2d(3).forward(np.ones((4, 3))), ValueError, r"BatchNorm2d.forward: x must be 4-D \(N, C, H, W\), got x.shape=\(4, 3\)"),
+    (lambda rng: BatchNorm1d(3).forward(np.ones((4, 3, 2, 2))), ValueError, r"BatchNorm1d.forward: x must be 2-D or 3-D \(N, D\) or \(N, C, L\)"),
     (lambda rng: Sequential(ReLU(), "relu"), TypeError, r"Sequential: modules\[1\] must be a Module, got str"),
     (lambda rng: CrossEntropyLoss(reduction="none"), ValueError, r"CrossEntropyLoss: reduction must be"),
     (lambda rng: MSELoss().backward(), RuntimeError, r"MSELoss.backward: call forward first"),
@@ -323,3 +331,36 @@ def test_float32_model_stays_float32(rng):
     opt.step()
     assert out.dtype == dx.dtype == np.float32
     assert all(p.data.dtype == p.grad.dtype == np.float32 for p in model.parameters())
+
+
+def test_loss_layers_return_what_the_functional_losses_return(rng):
+    """One convention (cnnlab.functional's docstring): a numpy scalar of the prediction's dtype."""
+    from cnnlab import functional as F
+    logits, y = rng.normal(size=(4, 3)).astype(np.float32), np.array([0, 2, 1, 1])
+    loss = CrossEntropyLoss().forward(logits, y)
+    expected = F.cross_entropy(logits, y)
+    assert type(loss) is type(expected) is np.float32 and loss == expected
+    pred = rng.normal(size=(2, 3))
+    assert type(MSELoss(reduction="sum").forward(pred, pred + 1)) is np.float64
+
+
+def test_only_layers_with_weights_accumulate_gradients(rng):
+    """Module itself knows nothing of weight/bias: a parameter-free or a custom layer never needs them."""
+    assert not hasattr(Module, "_accumulate") and not hasattr(ReLU(), "_accumulate")
+
+    class Double(Module):
+        def forward(self, x):
+            self._cache = True
+            return 2 * x
+
+        def backward(self, dout):
+            self._cached()
+            return 2 * dout
+
+    layer = Double()
+    with pytest.raises(RuntimeError, match=r"Double.backward: call forward first"):
+        layer.backward(np.ones(2))
+    model = Sequential(Linear(2, 2, rng=rng, bias=False), layer)
+    model.forward(np.ones((1, 2)))
+    model.backward(np.ones((1, 2)))
+    assert model[0].bias is None and np.all(model[0].weight.grad == 2)

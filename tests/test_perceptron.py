@@ -140,3 +140,15 @@ def test_rng_shuffles_but_still_converges():
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("call, exc, message", [
+    (lambda: train_perceptron(X2, np.array(["0", "0", "0", "1"])), TypeError,
+     r"^train_perceptron: t must be a real array, got dtype <U1$"),
+    (lambda: delta_rule_step(X2, ["a"] * 4, np.ones(2), 0.0, eta=0.1), TypeError, r"^delta_rule_step: t must be a real array"),
+    (lambda: train_perceptron(X2, AND, max_epochs=2.0), TypeError, r"^train_perceptron: max_epochs must be an int, got float"),
+    (lambda: train_perceptron(X2, AND, rule=1), ValueError, r"^train_perceptron: rule must be 'rosenblatt' or 'delta', got 1$"),
+])
+def test_wrong_types_are_type_errors_wrong_values_value_errors(call, exc, message):
+    with pytest.raises(exc, match=message):
+        call()

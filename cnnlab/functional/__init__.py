@@ -16,8 +16,23 @@ Where to look (one concept a module; no module is named like a function it expor
     _windows.py          (private) padding, window offsets, the output-size formula
     _im2col.py           (private) im2col/col2im and the chunked matmuls every convolution runs on
 
-Argument checks for all of them are in ``cnnlab._checks``: TypeError for a wrong type, ValueError
-for a wrong value, every message naming the function, the argument, what was expected and shapes.
+Conventions every op keeps (shapes in the notation of ``cnnlab``'s docstring):
+
+- ``out, cache = <op>_forward(...)``; ``<op>_backward(dout, cache)`` returns the gradients in the
+  order of the inputs. Every backward checks dout against its forward's output shape (ValueError
+  naming the backward and both shapes) and returns each gradient in the dtype of its input, whatever
+  dtype dout has (tests/functional/test_backwards.py holds every backward to this).
+- Losses: with reduction "mean" or "sum" a loss forward returns the loss as a numpy scalar of the
+  prediction's dtype (torch's 0-d tensor; ``float(loss)`` for a Python float), "none" the array of
+  per-element terms; the backward takes a 0-d dout (1.0 at the top of the graph) or, for "none",
+  one of the terms' shape. The mean over no elements is NaN, as in torch. ``cnnlab.layers``' loss
+  layers return exactly what these return.
+- Images are (N, C, H, W); conv2d, conv_transpose2d and the 2-D poolings also take one unbatched
+  sample (C, H, W), as torch does, and then return outputs and dx without N. Empty batches (N = 0)
+  give empty results.
+- Argument checks are in ``cnnlab._checks``: TypeError for a wrong type (stride=1.5, a complex x),
+  ValueError for a wrong value (stride=0, a wrong shape), every message naming the function, the
+  argument, what was expected and the shapes.
 """
 
 # --- activations, losses, linear, dropout, batch norm ---
