@@ -1,11 +1,14 @@
-"""The numpy reference inside torch: autograd Functions and nn.Modules around ``cnnlab.functional``.
+"""The numpy reference inside torch: differentiable functions and nn.Modules around ``cnnlab.functional``.
 
-Each Function's forward converts its tensors to numpy, calls ``<op>_forward`` and keeps the cache;
-its backward calls ``<op>_backward`` on that cache. So a student's numpy layers can sit inside a
-torch model, be checked with ``torch.autograd.gradcheck`` (float64), and be trained by a torch
-optimiser. ``NumpyConv2d`` and friends subclass the torch layers (same parameters, same
-``state_dict``), ``numpy_twin(model)`` returns a copy of a model whose supported layers run on
-numpy, and ``numpy_op(forward, backward)`` wraps any other pair (a student's own). Tensors go
+``numpy_op(forward, backward)`` turns any pair written the course's way into an autograd function:
+its forward converts the tensors to numpy, calls ``<op>_forward`` and keeps the cache; its backward
+calls ``<op>_backward`` on that cache. The reference ops (``conv2d``, ``linear``, ``max_pool2d``,
+``avg_pool2d``, ``relu``, ``tanh``, ``sigmoid``) are built with it, and so is a student's own pair;
+only batch norm keeps a hand-written Function (``BatchNormFunction``), since it also writes the new
+running statistics into the layer's buffers. So numpy layers can sit inside a torch model, be
+checked with ``torch.autograd.gradcheck`` (float64), and be trained by a torch optimiser.
+``NumpyConv2d`` and friends subclass the torch layers (same parameters, same ``state_dict``);
+``numpy_twin(model)`` returns a copy of a model whose supported layers run on numpy. Tensors go
 through the CPU (numpy); the result comes back on the input's device and dtype.
 """
 
@@ -28,10 +31,10 @@ from cnnlab.functional.norm import batchnorm_backward, batchnorm_forward
 from cnnlab.functional.pooling import (avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward,
                                        max_pool2d_forward)
 
-__all__ = ["Conv2dFunction", "LinearFunction", "MaxPool2dFunction", "AvgPool2dFunction", "ReLUFunction",
-           "TanhFunction", "SigmoidFunction", "BatchNormFunction", "NumpyConv2d", "NumpyLinear", "NumpyMaxPool2d",
+__all__ = ["numpy_op", "conv2d", "linear", "max_pool2d", "avg_pool2d", "relu", "tanh", "sigmoid",
+           "BatchNormFunction", "NumpyConv2d", "NumpyLinear", "NumpyMaxPool2d",
            "NumpyAvgPool2d", "NumpyReLU", "NumpyTanh", "NumpySigmoid", "NumpyBatchNorm1d", "NumpyBatchNorm2d",
-           "numpy_twin", "numpy_op"]
+           "numpy_twin"]
 
 
 # Both conversions copy: a numpy cache must not share memory with a tensor that torch code may later
@@ -44,37 +47,6 @@ def _torch(a: Optional[np.ndarray], like: torch.Tensor) -> Optional[torch.Tensor
     if a is None:
         return None
     return torch.tensor(np.asarray(a), device=like.device, dtype=like.dtype)
-
-
-class Conv2dFunction(Function):
-    """conv2d_forward / conv2d_backward. apply(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1)."""
-
-    @staticmethod
-    def forward(ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # type: ignore[override]
-        out, ctx.cache = conv2d_forward(_np(x), _np(weight), _np(bias), stride=stride, padding=padding,
-                                        dilation=dilation, groups=groups)
-        return _torch(out, x)
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, dout):  # type: ignore[override]
-        dx, dw, db = conv2d_backward(_np(dout), ctx.cache)
-        return _torch(dx, dout), _torch(dw, dout), _torch(db, dout), None, None, None, None
-
-
-class LinearFunction(Function):
-    """linear_forward / linear_backward. apply(x, weight, bias=None): x (N, D_in) -> (N, D_out)."""
-
-    @staticmethod
-    def forward(ctx, x, weight, bias=None):  # type: ignore[override]
-        out, ctx.cache = linear_forward(_np(x), _np(weight), _np(bias))
-        return _torch(out, x)
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, dout):  # type: ignore[override]
-        dx, dw, db = linear_backward(_np(dout), ctx.cache)
-        return _torch(dx, dout), _torch(dw, dout), _torch(db, dout)
 
 
 class BatchNormFunction(Function):
@@ -102,52 +74,6 @@ class BatchNormFunction(Function):
         return _torch(dx, dout), _torch(dgamma, dout), _torch(dbeta, dout), None, None, None, None, None
 
 
-class _Unary(Function):
-    """An op with one differentiable input: ``fns = (forward, backward)``, hyper-parameters as kwargs."""
-
-    fns: tuple = ()
-
-    @classmethod
-    def forward(cls, ctx, x, hyper=None):  # type: ignore[override]
-        out, ctx.cache = cls.fns[0](_np(x), **(hyper or {}))
-        return _torch(out, x)
-
-    @classmethod
-    @once_differentiable
-    def backward(cls, ctx, dout):  # type: ignore[override]
-        return _torch(cls.fns[1](_np(dout), ctx.cache), dout), None
-
-
-class MaxPool2dFunction(_Unary):
-    """max_pool2d_forward / backward. apply(x, dict(kernel_size=..., stride=..., padding=...))."""
-
-    fns = (max_pool2d_forward, max_pool2d_backward)
-
-
-class AvgPool2dFunction(_Unary):
-    """avg_pool2d_forward / backward. apply(x, dict(kernel_size=..., stride=..., padding=...))."""
-
-    fns = (avg_pool2d_forward, avg_pool2d_backward)
-
-
-class ReLUFunction(_Unary):
-    """relu_forward / relu_backward. apply(x)."""
-
-    fns = (relu_forward, relu_backward)
-
-
-class TanhFunction(_Unary):
-    """tanh_forward / tanh_backward. apply(x)."""
-
-    fns = (tanh_forward, tanh_backward)
-
-
-class SigmoidFunction(_Unary):
-    """sigmoid_forward / sigmoid_backward. apply(x)."""
-
-    fns = (sigmoid_forward, sigmoid_backward)
-
-
 def numpy_op(forward: Callable, backward: Callable) -> Callable[..., torch.Tensor]:
     """Turn any pair written the course's way into a differentiable torch function.
 
@@ -162,6 +88,7 @@ def numpy_op(forward: Callable, backward: Callable) -> Callable[..., torch.Tenso
         @staticmethod
         def forward(ctx, hyper, *tensors):  # type: ignore[override]
             out, ctx.cache = forward(*(_np(t) for t in tensors), **hyper)
+            ctx.given = [t is not None for t in tensors]
             return _torch(out, next(t for t in tensors if t is not None))
 
         @staticmethod
@@ -169,7 +96,8 @@ def numpy_op(forward: Callable, backward: Callable) -> Callable[..., torch.Tenso
         def backward(ctx, dout):  # type: ignore[override]
             grads = backward(_np(dout), ctx.cache)
             grads = grads if isinstance(grads, tuple) else (grads,)
-            return (None, *(_torch(g, dout) for g in grads))
+            # an input passed as None (a conv without bias) gets None, whatever the backward returned
+            return (None, *(_torch(g, dout) if given else None for g, given in zip(grads, ctx.given)))
 
     NumpyOp.__name__ = NumpyOp.__qualname__ = f"NumpyOp[{getattr(forward, '__name__', 'forward')}]"
 
@@ -177,6 +105,19 @@ def numpy_op(forward: Callable, backward: Callable) -> Callable[..., torch.Tenso
         return NumpyOp.apply(hyper, *tensors)
 
     return apply
+
+
+# The reference ops as differentiable torch functions, each built by numpy_op from its pair.
+# Hyper-parameters are keywords: conv2d(x, w, b, stride=1, padding=0, dilation=1, groups=1),
+# max_pool2d(x, kernel_size=2, stride=None, padding=0). (Batch norm keeps its own Function above:
+# it also writes the running statistics into torch buffers.)
+conv2d = numpy_op(conv2d_forward, conv2d_backward)
+linear = numpy_op(linear_forward, linear_backward)
+max_pool2d = numpy_op(max_pool2d_forward, max_pool2d_backward)
+avg_pool2d = numpy_op(avg_pool2d_forward, avg_pool2d_backward)
+relu = numpy_op(relu_forward, relu_backward)
+tanh = numpy_op(tanh_forward, tanh_backward)
+sigmoid = numpy_op(sigmoid_forward, sigmoid_backward)
 
 
 def _unsupported(layer: nn.Module, what: str) -> None:
@@ -192,7 +133,8 @@ class NumpyConv2d(nn.Conv2d):
             _unsupported(self, f"padding={self.padding!r}, padding_mode={self.padding_mode!r}")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return Conv2dFunction.apply(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return conv2d(x, self.weight, self.bias, stride=self.stride, padding=self.padding, dilation=self.dilation,
+                      groups=self.groups)
 
 
 class NumpyLinear(nn.Linear):
@@ -202,7 +144,7 @@ class NumpyLinear(nn.Linear):
         """Nothing to check: every nn.Linear is supported."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return LinearFunction.apply(x, self.weight, self.bias)
+        return linear(x, self.weight, self.bias)
 
 
 class _NumpyPool:
@@ -223,42 +165,42 @@ class NumpyMaxPool2d(_NumpyPool, nn.MaxPool2d):
     """nn.MaxPool2d computed by cnnlab.functional.pooling (no ceil mode, no dilation)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return MaxPool2dFunction.apply(x, self._hyper())
+        return max_pool2d(x, **self._hyper())
 
 
 class NumpyAvgPool2d(_NumpyPool, nn.AvgPool2d):
     """nn.AvgPool2d computed by cnnlab.functional.pooling (count_include_pad=True, no ceil mode)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return AvgPool2dFunction.apply(x, self._hyper())
+        return avg_pool2d(x, **self._hyper())
 
 
 class _NumpyActivation:
-    fn: type[_Unary]
+    fn: staticmethod
 
     def check(self) -> None:
         """In-place is ignored: the numpy op always returns a new array."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fn.apply(x)
+        return self.fn(x)
 
 
 class NumpyReLU(_NumpyActivation, nn.ReLU):
     """nn.ReLU computed by cnnlab.functional.activations (never in place)."""
 
-    fn = ReLUFunction
+    fn = staticmethod(relu)
 
 
 class NumpyTanh(_NumpyActivation, nn.Tanh):
     """nn.Tanh computed by cnnlab.functional.activations."""
 
-    fn = TanhFunction
+    fn = staticmethod(tanh)
 
 
 class NumpySigmoid(_NumpyActivation, nn.Sigmoid):
     """nn.Sigmoid computed by cnnlab.functional.activations."""
 
-    fn = SigmoidFunction
+    fn = staticmethod(sigmoid)
 
 
 class _NumpyBatchNorm:

@@ -16,7 +16,7 @@ from torch import nn
 from ._utils import check_factory_args, check_input, init_weights
 
 __all__ = ["BasicConv2d", "InceptionNaive", "Inception", "InceptionAux", "GoogLeNet", "GoogLeNetOutputs",
-           "GOOGLENET_CFG", "googlenet", "small_googlenet"]
+           "GOOGLENET_CFGS", "googlenet", "small_googlenet"]
 
 
 class BasicConv2d(nn.Module):
@@ -53,7 +53,11 @@ class InceptionNaive(nn.Module):
         self.out_channels = ch1x1 + ch3x3 + ch5x5 + in_channels
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], dim=1)
+        branch1 = self.branch1(x)               # N x ch1x1 x H x W
+        branch2 = self.branch2(x)               # N x ch3x3 x H x W
+        branch3 = self.branch3(x)               # N x ch5x5 x H x W
+        branch4 = self.branch4(x)               # N x C_in x H x W
+        return torch.cat([branch1, branch2, branch3, branch4], dim=1)
 
 
 class Inception(nn.Module):
@@ -81,7 +85,11 @@ class Inception(nn.Module):
         self.out_channels = ch1x1 + ch3x3 + ch5x5 + pool_proj
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], dim=1)
+        branch1 = self.branch1(x)               # N x ch1x1 x H x W
+        branch2 = self.branch2(x)               # N x ch3x3 x H x W
+        branch3 = self.branch3(x)               # N x ch5x5 x H x W
+        branch4 = self.branch4(x)               # N x pool_proj x H x W
+        return torch.cat([branch1, branch2, branch3, branch4], dim=1)
 
 
 class InceptionAux(nn.Module):
@@ -98,9 +106,13 @@ class InceptionAux(nn.Module):
         self.fc2 = nn.Linear(hidden, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.conv(self.pool(x))
-        x = self.relu(self.fc1(self.flatten(x)))
-        return self.fc2(self.dropout(x))
+        x = self.pool(x)                        # N x 512 x 4 x 4 (4a; 528 after 4d)
+        x = self.conv(x)                        # N x 128 x 4 x 4
+        x = self.flatten(x)                     # N x 2048
+        x = self.fc1(x)                         # N x 1024
+        x = self.relu(x)
+        x = self.dropout(x)
+        return self.fc2(x)                      # N x num_classes
 
 
 class GoogLeNetOutputs(NamedTuple):
@@ -111,13 +123,19 @@ class GoogLeNetOutputs(NamedTuple):
     aux2: torch.Tensor
 
 
-# name: (ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj); "M": 3x3/2 max pool.
-GOOGLENET_CFG: list[Union[str, tuple[str, tuple[int, ...]]]] = [
-    ("3a", (64, 96, 128, 16, 32, 32)), ("3b", (128, 128, 192, 32, 96, 64)), "M",
-    ("4a", (192, 96, 208, 16, 48, 64)), ("4b", (160, 112, 224, 24, 64, 64)), ("4c", (128, 128, 256, 24, 64, 64)),
-    ("4d", (112, 144, 288, 32, 64, 64)), ("4e", (256, 160, 320, 32, 128, 128)), "M",
-    ("5a", (256, 160, 320, 32, 128, 128)), ("5b", (384, 192, 384, 48, 128, 128)),
-]
+# The paper's Table 1: block -> (#1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj). A block's
+# output has #1x1 + #3x3 + #5x5 + pool proj channels, which the next block takes in.
+GOOGLENET_CFGS: dict[str, tuple[int, int, int, int, int, int]] = {
+    "inception3a": (64, 96, 128, 16, 32, 32),          # 192 -> 256
+    "inception3b": (128, 128, 192, 32, 96, 64),        # 256 -> 480
+    "inception4a": (192, 96, 208, 16, 48, 64),         # 480 -> 512, feeds aux1
+    "inception4b": (160, 112, 224, 24, 64, 64),        # 512 -> 512
+    "inception4c": (128, 128, 256, 24, 64, 64),        # 512 -> 512
+    "inception4d": (112, 144, 288, 32, 64, 64),        # 512 -> 528, feeds aux2
+    "inception4e": (256, 160, 320, 32, 128, 128),      # 528 -> 832
+    "inception5a": (256, 160, 320, 32, 128, 128),      # 832 -> 832
+    "inception5b": (384, 192, 384, 48, 128, 128),      # 832 -> 1024
+}
 
 
 class GoogLeNet(nn.Module):
@@ -125,8 +143,9 @@ class GoogLeNet(nn.Module):
 
     x: (N, C, 224, 224) (any size with ``small=True``). Returns logits (N, K), or in training mode
     with ``aux_logits=True`` GoogLeNetOutputs(logits, aux1, aux2) (aux1 after 4a, aux2 after 4d;
-    the paper adds their losses with weight 0.3). ``width_divisor`` divides every width (4 for
-    the small net). ``small=True``: a single 3x3 stem convolution, no early downsampling.
+    the paper adds their losses with weight 0.3). ``width_divisor`` divides every width of
+    GOOGLENET_CFGS (8 for the small net). ``small=True``: a single 3x3 stem convolution, no early
+    downsampling. The shape comments are the paper's, for a 224 x 224 input and width_divisor=1.
     """
 
     def __init__(self, *, num_classes: int = 1000, in_channels: int = 3, aux_logits: bool = False,
@@ -136,53 +155,65 @@ class GoogLeNet(nn.Module):
         check_factory_args(name, num_classes=num_classes, in_channels=in_channels)
         self.name, self.in_channels, self.aux_logits = name, in_channels, aux_logits
         d, bn = width_divisor, batch_norm
+
+        def inception(block: str, in_channels: int) -> Inception:
+            return Inception(in_channels, *(w // d for w in GOOGLENET_CFGS[block]), batch_norm=bn)
+
+        stem_out = 192 // d
         if small:
-            self.stem = nn.Sequential(BasicConv2d(in_channels, 192 // d, 3, padding=1, batch_norm=bn))
+            self.stem = nn.Sequential(BasicConv2d(in_channels, stem_out, 3, padding=1, batch_norm=bn))
         else:  # conv 7x7/2 -> pool -> conv 1x1 -> conv 3x3 -> pool: 224 -> 112 -> 56 -> 28
             self.stem = nn.Sequential(
                 BasicConv2d(in_channels, 64 // d, 7, stride=2, padding=3, batch_norm=bn),
                 nn.MaxPool2d(3, stride=2, ceil_mode=True),
                 BasicConv2d(64 // d, 64 // d, 1, batch_norm=bn),
-                BasicConv2d(64 // d, 192 // d, 3, padding=1, batch_norm=bn),
+                BasicConv2d(64 // d, stem_out, 3, padding=1, batch_norm=bn),
                 nn.MaxPool2d(3, stride=2, ceil_mode=True),
             )
-        channels, pools = 192 // d, 0
-        for item in GOOGLENET_CFG:
-            if item == "M":
-                pools += 1
-                setattr(self, f"maxpool{pools + 2}", nn.MaxPool2d(3, stride=2, ceil_mode=True))
-                continue
-            label, widths = item
-            block = Inception(channels, *(w // d for w in widths), batch_norm=bn)
-            setattr(self, f"inception{label}", block)
-            channels = block.out_channels
-        self.aux1 = InceptionAux(512 // d, num_classes, hidden=1024 // d, batch_norm=bn) if aux_logits else None
-        self.aux2 = InceptionAux(528 // d, num_classes, hidden=1024 // d, batch_norm=bn) if aux_logits else None
+        self.inception3a = inception("inception3a", stem_out)
+        self.inception3b = inception("inception3b", self.inception3a.out_channels)
+        self.maxpool3 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
+        self.inception4a = inception("inception4a", self.inception3b.out_channels)
+        self.inception4b = inception("inception4b", self.inception4a.out_channels)
+        self.inception4c = inception("inception4c", self.inception4b.out_channels)
+        self.inception4d = inception("inception4d", self.inception4c.out_channels)
+        self.inception4e = inception("inception4e", self.inception4d.out_channels)
+        self.maxpool4 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
+        self.inception5a = inception("inception5a", self.inception4e.out_channels)
+        self.inception5b = inception("inception5b", self.inception5a.out_channels)
+        if aux_logits:
+            self.aux1: InceptionAux | None = InceptionAux(self.inception4a.out_channels, num_classes,
+                                                          hidden=1024 // d, batch_norm=bn)
+            self.aux2: InceptionAux | None = InceptionAux(self.inception4d.out_channels, num_classes,
+                                                          hidden=1024 // d, batch_norm=bn)
+        else:
+            self.aux1 = self.aux2 = None
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.flatten = nn.Flatten()
         self.dropout = nn.Dropout(p=dropout)
-        self.fc = nn.Linear(channels, num_classes)
+        self.fc = nn.Linear(self.inception5b.out_channels, num_classes)
         init_weights(self, linear_std=None)
 
     def forward(self, x: torch.Tensor) -> Union[torch.Tensor, GoogLeNetOutputs]:
         check_input(self.name, x, in_channels=self.in_channels)
-        x = self.stem(x)
-        x = self.inception3a(x)
-        x = self.inception3b(x)
-        x = self.maxpool3(x)
-        x = self.inception4a(x)
+        x = self.stem(x)                        # N x 192 x 28 x 28
+        x = self.inception3a(x)                 # N x 256 x 28 x 28
+        x = self.inception3b(x)                 # N x 480 x 28 x 28
+        x = self.maxpool3(x)                    # N x 480 x 14 x 14
+        x = self.inception4a(x)                 # N x 512 x 14 x 14
         aux1 = self.aux1(x) if self.aux1 is not None and self.training else None
-        x = self.inception4b(x)
-        x = self.inception4c(x)
-        x = self.inception4d(x)
+        x = self.inception4b(x)                 # N x 512 x 14 x 14
+        x = self.inception4c(x)                 # N x 512 x 14 x 14
+        x = self.inception4d(x)                 # N x 528 x 14 x 14
         aux2 = self.aux2(x) if self.aux2 is not None and self.training else None
-        x = self.inception4e(x)
-        x = self.maxpool4(x)
-        x = self.inception5a(x)
-        x = self.inception5b(x)
-        x = self.avgpool(x)
-        x = self.flatten(x)
-        x = self.fc(self.dropout(x))
+        x = self.inception4e(x)                 # N x 832 x 14 x 14
+        x = self.maxpool4(x)                    # N x 832 x 7 x 7
+        x = self.inception5a(x)                 # N x 832 x 7 x 7
+        x = self.inception5b(x)                 # N x 1024 x 7 x 7
+        x = self.avgpool(x)                     # N x 1024 x 1 x 1
+        x = self.flatten(x)                     # N x 1024
+        x = self.dropout(x)
+        x = self.fc(x)                          # N x num_classes
         if aux1 is not None and aux2 is not None:
             return GoogLeNetOutputs(x, aux1, aux2)
         return x

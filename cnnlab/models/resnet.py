@@ -13,41 +13,36 @@ from typing import Type, Union
 import torch
 from torch import nn
 
+from ._conv import conv1x1, conv3x3
 from ._utils import check_factory_args, check_input, init_weights
 
-__all__ = ["BasicBlock", "Bottleneck", "ResNet", "resnet", "resnet18", "resnet34", "resnet50", "resnet101",
-           "resnet152", "plain18", "plain34", "small_resnet18", "small_plain18", "conv1x1", "conv3x3"]
-
-
-def conv3x3(in_channels: int, out_channels: int, stride: int = 1) -> nn.Conv2d:
-    """3x3 convolution, padding 1, no bias (batch norm follows)."""
-    return nn.Conv2d(in_channels, out_channels, kernel_size=3, stride=stride, padding=1, bias=False)
-
-
-def conv1x1(in_channels: int, out_channels: int, stride: int = 1) -> nn.Conv2d:
-    """1x1 convolution, no bias."""
-    return nn.Conv2d(in_channels, out_channels, kernel_size=1, stride=stride, bias=False)
+__all__ = ["BasicBlock", "Bottleneck", "ResNet", "RESNET_CFGS", "resnet", "resnet18", "resnet34", "resnet50",
+           "resnet101", "resnet152", "plain18", "plain34", "small_resnet18", "small_plain18"]
 
 
 class BasicBlock(nn.Module):
-    """out = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)); ``skip=False`` drops the shortcut."""
+    """Two 3x3 convolutions of ``width`` filters, plus the shortcut: out = relu(F(x) + x).
+
+    x: (N, in_channels, H, W) -> (N, width, H / stride, W / stride). ``downsample`` (a 1x1
+    projection) maps x to that shape when it changes; ``skip=False`` drops the shortcut.
+    """
 
     expansion = 1
 
-    def __init__(self, in_channels: int, channels: int, stride: int = 1, downsample: nn.Module | None = None,
+    def __init__(self, in_channels: int, width: int, stride: int = 1, downsample: nn.Module | None = None,
                  *, skip: bool = True) -> None:
         super().__init__()
-        self.conv1 = conv3x3(in_channels, channels, stride)
-        self.bn1 = nn.BatchNorm2d(channels)
+        self.conv1 = conv3x3(in_channels, width, stride=stride)
+        self.bn1 = nn.BatchNorm2d(width)
         self.relu = nn.ReLU(inplace=True)
-        self.conv2 = conv3x3(channels, channels)
-        self.bn2 = nn.BatchNorm2d(channels)
+        self.conv2 = conv3x3(width, width)
+        self.bn2 = nn.BatchNorm2d(width)
         self.downsample = downsample
         self.skip = skip
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         identity = x
-        out = self.conv1(x)
+        out = self.conv1(x)                     # N x width x H/stride x W/stride
         out = self.bn1(out)
         out = self.relu(out)
         out = self.conv2(out)
@@ -60,28 +55,37 @@ class BasicBlock(nn.Module):
 
 
 class Bottleneck(nn.Module):
-    """1x1 (reduce to ``channels``) -> 3x3 (stride) -> 1x1 (expand to 4 * channels), plus the shortcut."""
+    """1x1 (reduce to ``width``) -> 3x3 (stride) -> 1x1 (expand to 4 * width), plus the shortcut.
+
+    x: (N, in_channels, H, W) -> (N, 4 * width, H / stride, W / stride).
+    """
 
     expansion = 4
 
-    def __init__(self, in_channels: int, channels: int, stride: int = 1, downsample: nn.Module | None = None,
+    def __init__(self, in_channels: int, width: int, stride: int = 1, downsample: nn.Module | None = None,
                  *, skip: bool = True) -> None:
         super().__init__()
-        self.conv1 = conv1x1(in_channels, channels)
-        self.bn1 = nn.BatchNorm2d(channels)
-        self.conv2 = conv3x3(channels, channels, stride)
-        self.bn2 = nn.BatchNorm2d(channels)
-        self.conv3 = conv1x1(channels, channels * self.expansion)
-        self.bn3 = nn.BatchNorm2d(channels * self.expansion)
+        out_channels = width * self.expansion
+        self.conv1 = conv1x1(in_channels, width)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.conv2 = conv3x3(width, width, stride=stride)
+        self.bn2 = nn.BatchNorm2d(width)
+        self.conv3 = conv1x1(width, out_channels)
+        self.bn3 = nn.BatchNorm2d(out_channels)
         self.relu = nn.ReLU(inplace=True)
         self.downsample = downsample
         self.skip = skip
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         identity = x
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
+        out = self.conv1(x)                     # N x width x H x W
+        out = self.bn1(out)
+        out = self.relu(out)
+        out = self.conv2(out)                   # N x width x H/stride x W/stride
+        out = self.bn2(out)
+        out = self.relu(out)
+        out = self.conv3(out)                   # N x 4 width x H/stride x W/stride
+        out = self.bn3(out)
         if self.skip:
             if self.downsample is not None:
                 identity = self.downsample(x)
@@ -96,8 +100,9 @@ class ResNet(nn.Module):
     """stem -> layer1..layer4 -> global average pool -> fc.
 
     x: (N, C, H, W) (224x224 for ImageNet; any size >= 32 for ``small=True``). Returns logits (N, K).
-    ``small=True``: a 3x3/1 stem and no max pool, for 28x28 or 32x32 images. ``width``: filters of
-    the first stage (64 in the paper), doubled at every stage. ``skip=False``: the plain network
+    ``small=True``: a 3x3/1 stem and no max pool, for 28x28 or 32x32 images. ``width``: the blocks'
+    width in the first stage (64 in the paper), doubled at every stage; a block's output has
+    ``width * block.expansion`` channels. ``skip=False``: the plain network
     (no shortcuts and no projections) of the degradation experiment.
     """
 
@@ -107,7 +112,7 @@ class ResNet(nn.Module):
         super().__init__()
         check_factory_args(name, num_classes=num_classes, in_channels=in_channels)
         self.name, self.in_channels, self.skip = name, in_channels, skip
-        self._planes = width
+        self._channels = width                  # channels entering the next stage, while building
         if small:
             self.conv1 = conv3x3(in_channels, width)
             self.maxpool: nn.Module | None = None
@@ -131,31 +136,36 @@ class ResNet(nn.Module):
                 elif isinstance(m, BasicBlock):
                     nn.init.zeros_(m.bn2.weight)
 
-    def _make_layer(self, block: Block, channels: int, blocks: int, stride: int = 1) -> nn.Sequential:
+    def _make_layer(self, block: Block, width: int, blocks: int, stride: int = 1) -> nn.Sequential:
+        """A stage: ``blocks`` blocks of ``width``, the first with ``stride`` (and a projection if needed)."""
         downsample = None
-        out_channels = channels * block.expansion
-        if self.skip and (stride != 1 or self._planes != out_channels):
-            downsample = nn.Sequential(conv1x1(self._planes, out_channels, stride), nn.BatchNorm2d(out_channels))
-        layers = [block(self._planes, channels, stride, downsample, skip=self.skip)]
-        self._planes = out_channels
-        layers += [block(self._planes, channels, skip=self.skip) for _ in range(1, blocks)]
+        out_channels = width * block.expansion
+        if self.skip and (stride != 1 or self._channels != out_channels):
+            downsample = nn.Sequential(conv1x1(self._channels, out_channels, stride=stride),
+                                       nn.BatchNorm2d(out_channels))
+        layers = [block(self._channels, width, stride, downsample, skip=self.skip)]
+        self._channels = out_channels
+        layers += [block(out_channels, width, skip=self.skip) for _ in range(1, blocks)]
         return nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input(self.name, x, in_channels=self.in_channels)
-        x = self.relu(self.bn1(self.conv1(x)))
+        x = self.conv1(x)                       # N x 64 x 112 x 112 (224 input; small: N x w x H x W)
+        x = self.bn1(x)
+        x = self.relu(x)
         if self.maxpool is not None:
-            x = self.maxpool(x)
-        x = self.layer1(x)
-        x = self.layer2(x)
-        x = self.layer3(x)
-        x = self.layer4(x)
-        x = self.avgpool(x)
+            x = self.maxpool(x)                 # N x 64 x 56 x 56
+        x = self.layer1(x)                      # N x 64e x 56 x 56 (e = block.expansion)
+        x = self.layer2(x)                      # N x 128e x 28 x 28
+        x = self.layer3(x)                      # N x 256e x 14 x 14
+        x = self.layer4(x)                      # N x 512e x 7 x 7
+        x = self.avgpool(x)                     # N x 512e x 1 x 1
         x = self.flatten(x)
         return self.fc(x)
 
 
-ARCHS: dict[int, tuple[Block, list[int]]] = {
+# depth -> (block, blocks per stage), the paper's Table 1.
+RESNET_CFGS: dict[int, tuple[Block, list[int]]] = {
     18: (BasicBlock, [2, 2, 2, 2]),
     34: (BasicBlock, [3, 4, 6, 3]),
     50: (Bottleneck, [3, 4, 6, 3]),
@@ -167,9 +177,9 @@ ARCHS: dict[int, tuple[Block, list[int]]] = {
 def resnet(depth: int, *, num_classes: int = 1000, in_channels: int = 3, skip: bool = True,
            small: bool = False, width: int = 64, zero_init_residual: bool = False) -> ResNet:
     """ResNet-``depth`` for depth in 18, 34, 50, 101, 152 (``skip=False``: its plain twin)."""
-    if depth not in ARCHS:
-        raise ValueError(f"resnet: depth must be one of {sorted(ARCHS)}, got {depth}")
-    block, layers = ARCHS[depth]
+    if depth not in RESNET_CFGS:
+        raise ValueError(f"resnet: depth must be one of {sorted(RESNET_CFGS)}, got {depth}")
+    block, layers = RESNET_CFGS[depth]
     name = f"{'resnet' if skip else 'plain'}{depth}"
     return ResNet(block, layers, num_classes=num_classes, in_channels=in_channels, width=width, skip=skip,
                   small=small, zero_init_residual=zero_init_residual, name=name)

@@ -10,6 +10,7 @@ from typing import Sequence, Union
 import torch
 from torch import nn
 
+from ._conv import conv3x3
 from ._utils import check_factory_args, check_input, init_weights
 
 __all__ = ["VGG", "VGG_CFGS", "make_layers", "vgg11", "vgg13", "vgg16", "vgg19", "small_vgg"]
@@ -23,11 +24,6 @@ VGG_CFGS: dict[str, list[Union[int, str]]] = {
     # 32x32 (or 28x28) images: four stages, 32x32 -> 2x2x128.
     "small": [16, 16, "M", 32, 32, "M", 64, 64, "M", 128, 128, "M"],
 }
-
-
-def conv3x3(in_channels: int, out_channels: int, *, stride: int = 1, groups: int = 1, bias: bool = True) -> nn.Conv2d:
-    """3x3 convolution with padding 1: keeps H x W at stride 1."""
-    return nn.Conv2d(in_channels, out_channels, kernel_size=3, stride=stride, padding=1, groups=groups, bias=bias)
 
 
 def make_layers(cfg: Sequence[Union[int, str]], *, in_channels: int = 3, batch_norm: bool = False) -> nn.Sequential:

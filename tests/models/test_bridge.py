@@ -12,10 +12,9 @@ from torch.autograd import gradcheck  # noqa: E402
 from cnnlab.models import lenet5, small_resnet18  # noqa: E402
 from cnnlab.functional.conv import conv2d_backward_naive, conv2d_forward_naive  # noqa: E402
 from cnnlab.functional.fully_connected import linear_backward, linear_forward  # noqa: E402
-from cnnlab.models.bridge import (AvgPool2dFunction, BatchNormFunction, Conv2dFunction,  # noqa: E402
-                                  LinearFunction, MaxPool2dFunction, NumpyBatchNorm2d, NumpyConv2d, NumpyLinear,
-                                  NumpyMaxPool2d, NumpyReLU, ReLUFunction, SigmoidFunction, TanhFunction,
-                                  numpy_op, numpy_twin)
+from cnnlab.models import bridge  # noqa: E402
+from cnnlab.models.bridge import (BatchNormFunction, NumpyBatchNorm2d, NumpyConv2d, NumpyLinear,  # noqa: E402
+                                  NumpyMaxPool2d, NumpyReLU, numpy_op, numpy_twin)
 from helpers.models import TORCH_TOL, one_torch_thread  # noqa: E402,F401
 
 f64 = dict(dtype=torch.float64)
@@ -41,8 +40,9 @@ def test_conv2d_function_gradcheck(stride, padding, dilation, groups, bias):
     torch.manual_seed(0)
     x, w = _randn(2, 2, 6, 5), _randn(4, 2 // groups, 3, 3)
     b = _randn(4) if bias else None
-    assert gradcheck(lambda x, w, b: Conv2dFunction.apply(x, w, b, stride, padding, dilation, groups), (x, w, b))
-    out = Conv2dFunction.apply(x, w, b, stride, padding, dilation, groups)
+    hyper = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    assert gradcheck(lambda x, w, b: bridge.conv2d(x, w, b, **hyper), (x, w, b))
+    out = bridge.conv2d(x, w, b, **hyper)
     ref = F.conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
     assert (out - ref).abs().max() < TORCH_TOL
 
@@ -51,27 +51,29 @@ def test_conv2d_function_gradcheck(stride, padding, dilation, groups, bias):
 def test_linear_function_gradcheck(bias):
     torch.manual_seed(0)
     x, w, b = _randn(3, 5), _randn(4, 5), (_randn(4) if bias else None)
-    assert gradcheck(LinearFunction.apply, (x, w, b))
+    assert gradcheck(bridge.linear, (x, w, b))
+    assert (bridge.linear(x, w, b) - F.linear(x, w, b)).abs().max() < TORCH_TOL
 
 
 @pytest.mark.parametrize("fn, hyper", [
-    (MaxPool2dFunction, dict(kernel_size=2, stride=2, padding=0)),
-    (MaxPool2dFunction, dict(kernel_size=3, stride=2, padding=1)),
-    (AvgPool2dFunction, dict(kernel_size=2, stride=None, padding=0)),
-    (AvgPool2dFunction, dict(kernel_size=3, stride=2, padding=1)),
+    ("max_pool2d", dict(kernel_size=2, stride=2, padding=0)),
+    ("max_pool2d", dict(kernel_size=3, stride=2, padding=1)),
+    ("avg_pool2d", dict(kernel_size=2, stride=None, padding=0)),
+    ("avg_pool2d", dict(kernel_size=3, stride=2, padding=1)),
 ])
 def test_pool_functions_gradcheck(fn, hyper):
     x = _distinct(1, 2, 6, 6)
-    assert gradcheck(lambda x: fn.apply(x, hyper), (x,))
+    assert gradcheck(lambda x: getattr(bridge, fn)(x, **hyper), (x,))
+    assert (getattr(bridge, fn)(x, **hyper) - getattr(F, fn)(x, **hyper)).abs().max() < TORCH_TOL
 
 
-@pytest.mark.parametrize("fn, ref", [(ReLUFunction, torch.relu), (TanhFunction, torch.tanh),
-                                     (SigmoidFunction, torch.sigmoid)])
+@pytest.mark.parametrize("fn, ref", [(bridge.relu, torch.relu), (bridge.tanh, torch.tanh),
+                                     (bridge.sigmoid, torch.sigmoid)])
 def test_activation_functions_gradcheck(fn, ref):
     torch.manual_seed(0)
     x = _randn(3, 4, 5, away_from_zero=True)
-    assert gradcheck(fn.apply, (x,))
-    assert (fn.apply(x) - ref(x)).abs().max() < TORCH_TOL
+    assert gradcheck(fn, (x,))
+    assert (fn(x) - ref(x)).abs().max() < TORCH_TOL
 
 
 def _sgd_side_by_side(native, bridged, x, y, *, steps, lr=0.1):
@@ -149,7 +151,7 @@ def test_modules_match_torch_forward_and_backward(native, bridged):
 
 def test_in_place_changes_after_forward_do_not_corrupt_the_backward():
     x = _randn(2, 3, away_from_zero=True)
-    y = TanhFunction.apply(x)
+    y = bridge.tanh(x)
     expected = 1 - torch.tanh(x.detach()) ** 2
     z = y * 1.0
     with torch.no_grad():

@@ -6,6 +6,7 @@ pytestmark = pytest.mark.torch
 torch = pytest.importorskip("torch")
 
 from cnnlab.models import Inception, InceptionNaive, googlenet, small_googlenet, summary  # noqa: E402
+from cnnlab.models.googlenet import GOOGLENET_CFGS  # noqa: E402
 from helpers.models import n_params, one_torch_thread, overfit_one_batch  # noqa: E402,F401
 
 
@@ -41,6 +42,39 @@ def test_googlenet_widths_and_parameters():
     assert model.inception3a.out_channels == 256 and model.inception5b.out_channels == 1024
     assert s["inception4e.branch4.1.conv"].output_shape == (1, 128, 14, 14)
     assert s["avgpool"].output_shape == (1, 1024, 1, 1)
+
+
+# The shapes written in GoogLeNet.forward's comments (224 x 224 input), block by block.
+PAPER_SHAPES = {"stem": (192, 28), "inception3a": (256, 28), "inception3b": (480, 28), "maxpool3": (480, 14),
+                "inception4a": (512, 14), "inception4b": (512, 14), "inception4c": (512, 14),
+                "inception4d": (528, 14), "inception4e": (832, 14), "maxpool4": (832, 7),
+                "inception5a": (832, 7), "inception5b": (1024, 7)}
+
+
+def test_blocks_are_named_attributes_with_the_papers_shapes():
+    with torch.device("meta"):
+        model = googlenet(aux_logits=True).eval()
+    shapes = {}
+    for name in PAPER_SHAPES:
+        assert name in vars(model)["_modules"], f"{name} is not an attribute of GoogLeNet"
+        getattr(model, name).register_forward_hook(lambda m, i, o, name=name: shapes.update({name: o.shape}))
+    model(torch.zeros(1, 3, 224, 224, device="meta"))
+    for name, (channels, side) in PAPER_SHAPES.items():
+        assert tuple(shapes[name]) == (1, channels, side, side), name
+    for name, widths in GOOGLENET_CFGS.items():                      # each block built from its row
+        block = getattr(model, name)
+        assert block.out_channels == widths[0] + widths[2] + widths[4] + widths[5]
+        assert block.branch2[0].conv.out_channels == widths[1] and block.branch3[0].conv.out_channels == widths[3]
+    # the auxiliary heads take the widths of the blocks they sit on, from the table
+    assert model.aux1.conv.conv.in_channels == model.inception4a.out_channels == 512
+    assert model.aux2.conv.conv.in_channels == model.inception4d.out_channels == 528
+
+
+@pytest.mark.parametrize("divisor", [2, 4, 8])
+def test_width_divisor_keeps_the_blocks_consistent(divisor):
+    model = small_googlenet(width_divisor=divisor, aux_logits=True).train()
+    out = model(torch.randn(2, 3, 16, 16))
+    assert out.logits.shape == out.aux1.shape == out.aux2.shape == (2, 10)
 
 
 @pytest.mark.slow

@@ -65,3 +65,23 @@ def test_small_resnet18_overfits_one_batch():
     x, y = torch.randn(8, 1, 16, 16), torch.arange(8)
     first, last = overfit_one_batch(small_resnet18(in_channels=1, width=8), x, y, steps=50)
     assert first > 2.0 and last < 0.05
+
+
+def test_one_conv3x3_helper_serves_resnet_and_vgg():
+    import importlib
+
+    # (cnnlab.models.resnet is also the factory function, so the modules are fetched by name)
+    conv, resnet_module, vgg_module = (importlib.import_module(f"cnnlab.models.{m}") for m in ("_conv", "resnet", "vgg"))
+
+    assert resnet_module.conv3x3 is conv.conv3x3 is vgg_module.conv3x3
+    c = conv.conv3x3(4, 8, stride=2)
+    assert (c.kernel_size, c.stride, c.padding, c.bias) == ((3, 3), (2, 2), (1, 1), None)
+    assert conv.conv3x3(4, 8, bias=True).bias.shape == (8,)
+
+
+def test_blocks_name_their_widths():
+    from cnnlab.models import Bottleneck
+
+    block = Bottleneck(256, 64, stride=2)
+    assert (block.conv1.out_channels, block.conv2.stride, block.conv3.out_channels) == (64, (2, 2), 256)
+    assert block.bn3.num_features == 64 * Bottleneck.expansion

@@ -1,4 +1,6 @@
-"""fit / evaluate / History / checkpoints / optimiser factories, on a tiny model and tiny data."""
+"""cnnlab/train/loop.py: fit / evaluate / History and exact resume, on a tiny model and tiny data.
+
+The checkpoint file and the optimiser factories have their own tests (test_checkpoint.py, test_optim.py)."""
 
 import math
 
@@ -9,8 +11,8 @@ torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 
-from cnnlab.train import (Augment, History, evaluate, fit, load_checkpoint, make_optimizer,  # noqa: E402
-                          make_scheduler, plot_history, save_checkpoint, seed_everything)
+from cnnlab.train import (History, evaluate, fit, make_optimizer, make_scheduler, plot_history,  # noqa: E402
+                          seed_everything)
 
 
 def problem(n=96, d=8, k=6, seed=0):
@@ -70,26 +72,6 @@ def test_resume_ends_where_an_uninterrupted_run_does(tmp_path):
         assert torch.equal(a, b), name
 
 
-def test_checkpoint_round_trip_with_augment_generator(tmp_path):
-    model = tiny_model()
-    opt = make_optimizer("adam", model.parameters())
-    sched = make_scheduler("plateau", opt)
-    aug = Augment(flip=False, seed=5)
-    torch.rand(3, generator=aug.generator)
-    path = save_checkpoint(tmp_path / "c.pt", model=model, optimizer=opt, scheduler=sched, epoch=3,
-                           history={"epoch": [1, 2, 3]}, generators={"transform": aug.generator})
-    expected = torch.rand(4, generator=aug.generator)
-    other = tiny_model()
-    opt2 = make_optimizer("adam", other.parameters())
-    ckpt = load_checkpoint(path, model=other, optimizer=opt2, generators={"transform": aug.generator})
-    assert ckpt["epoch"] == 3 and ckpt["history"]["epoch"] == [1, 2, 3]
-    assert torch.equal(torch.rand(4, generator=aug.generator), expected)
-    for a, b in zip(model.parameters(), other.parameters()):
-        assert torch.equal(a, b)
-    with pytest.raises(FileNotFoundError, match="path="):
-        load_checkpoint(tmp_path / "missing.pt", model=other)
-
-
 def test_evaluate_and_plot(tmp_path):
     import matplotlib
     matplotlib.use("Agg")
@@ -115,23 +97,6 @@ def test_plateau_scheduler_and_float64_model():
     hist = fit(model, train, epochs=3, optimizer=opt, scheduler=sched, progress=False, device="cpu")
     assert hist.lr[-1] < hist.lr[0]                                  # no progress -> lr / 10
     assert math.isnan(hist.val_accuracy[0])
-
-
-def test_optimizer_factory_defaults_and_errors():
-    params = list(tiny_model().parameters())
-    sgd = make_optimizer("SGD", params)
-    assert isinstance(sgd, torch.optim.SGD)
-    g = sgd.param_groups[0]
-    assert (g["lr"], g["momentum"], g["weight_decay"]) == (0.01, 0.9, 5e-4)    # AlexNet's recipe
-    adam = make_optimizer("adam", params)
-    assert isinstance(adam, torch.optim.Adam) and adam.param_groups[0]["lr"] == 1e-3
-    with pytest.raises(ValueError, match="name='rmsprop'"):
-        make_optimizer("rmsprop", params)
-    with pytest.raises(ValueError, match="lr"):
-        make_optimizer("sgd", params, lr=-1.0)
-    with pytest.raises(ValueError, match="name='warmup'"):
-        make_scheduler("warmup", sgd)
-    assert make_scheduler(None, sgd) is None
 
 
 def test_fit_bad_input():

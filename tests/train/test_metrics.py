@@ -1,4 +1,4 @@
-"""topk_error: hand cases from the notes' fruit example, and bad input."""
+"""cnnlab/train/metrics.py: topk_correct and topk_error, hand cases from the notes' fruit example, and bad input."""
 
 import math
 
@@ -65,3 +65,14 @@ def test_bad_shapes_and_dtypes():
     with pytest.raises(ValueError, match="empty"):
         topk_error(torch.zeros(0, 3), torch.zeros(0, dtype=torch.long))
     assert not math.isnan(topk_error(torch.zeros(1, 3), torch.zeros(1, dtype=torch.long)))
+
+
+@pytest.mark.parametrize("fn", [topk_correct, topk_error])
+def test_errors_name_the_function_called(fn):
+    name = fn.__name__
+    with pytest.raises(ValueError, match=f"^{name}: logits must be a \\(N, K\\) tensor"):
+        fn(torch.zeros(6), torch.zeros(6, dtype=torch.long))
+    with pytest.raises(TypeError, match=f"^{name}: targets must hold integer class indices"):
+        fn(torch.zeros(2, 3), torch.zeros(2))
+    with pytest.raises(ValueError, match=f"^{name}: k=4 must be an int in \\[1, K=3\\]"):
+        fn(torch.zeros(2, 3), torch.zeros(2, dtype=torch.long), 4)
