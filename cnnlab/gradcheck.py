@@ -11,6 +11,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from cnnlab._checks import integer, number, real_array
+
 __all__ = ["rel_error", "numerical_gradient", "numerical_vjp", "check_gradient"]
 
 
@@ -35,7 +37,13 @@ def numerical_vjp(f: Callable[..., np.ndarray], args: Sequence[Any], index: int,
     f: maps ``*args`` to an array with dout's shape. Returns an array of ``args[index]``'s shape.
     ``args`` is never mutated: each probe works on a copy.
     """
-    x = np.array(args[index], dtype=np.float64)
+    if not number("numerical_vjp", "h", h) > 0:
+        raise ValueError(f"numerical_vjp: h must be > 0, got {h!r}")
+    index = integer("numerical_vjp", "index", index)
+    if not -len(args) <= index < len(args):
+        raise ValueError(f"numerical_vjp: index={index} is out of range for {len(args)} args")
+    x = np.array(real_array("numerical_vjp", f"args[{index}]", args[index]), dtype=np.float64)
+    dout = real_array("numerical_vjp", "dout", dout)
     grad = np.zeros_like(x)
     probe = list(args)
     for i in np.ndindex(x.shape):
@@ -43,6 +51,8 @@ def numerical_vjp(f: Callable[..., np.ndarray], args: Sequence[Any], index: int,
         x[i] = old + h
         probe[index] = x.copy()
         plus = np.asarray(f(*probe), dtype=np.float64)
+        if plus.shape != dout.shape:          # a broadcast dout would give a wrong answer silently
+            raise ValueError(f"numerical_vjp: f returns shape {plus.shape} but dout.shape={dout.shape}")
         x[i] = old - h
         probe[index] = x.copy()
         minus = np.asarray(f(*probe), dtype=np.float64)

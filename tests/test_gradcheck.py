@@ -91,3 +91,18 @@ def test_check_gradient_tolerance_is_honoured(rng):
     with pytest.raises(AssertionError):
         check_gradient(lambda v: v ** 2, [x], [slightly_off], np.ones(4), tol=GRAD_TOL)
     assert check_gradient(lambda v: v ** 2, [x], [slightly_off], np.ones(4), tol=1e-4)["args[0]"] < 1e-4
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: numerical_vjp(lambda x: x, [np.ones(3)], 0, np.ones(1)), ValueError,
+     r"^numerical_vjp: f returns shape \(3,\) but dout.shape=\(1,\)$"),
+    (lambda: numerical_vjp(lambda x: x, [np.ones(3)], 0, np.ones(3), h=0), ValueError, r"^numerical_vjp: h must be > 0, got 0$"),
+    (lambda: numerical_vjp(lambda x: x, [np.ones(3)], 0, np.ones(3), h="1e-6"), TypeError, r"^numerical_vjp: h must be a number"),
+    (lambda: numerical_vjp(lambda x: x, [np.ones(3)], 1, np.ones(3)), ValueError, r"^numerical_vjp: index=1 is out of range for 1 args$"),
+    (lambda: numerical_vjp(lambda x: x, [np.ones(3)], 0.0, np.ones(3)), TypeError, r"^numerical_vjp: index must be an int"),
+    (lambda: numerical_vjp(lambda x: x, [np.array(["a"])], 0, np.ones(1)), TypeError,
+     r"^numerical_vjp: args\[0\] must be a real array, got dtype <U1$"),
+])
+def test_numerical_vjp_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
