@@ -28,9 +28,32 @@ def test_bilinear_by_hand():
     np.testing.assert_allclose(F.upsample_bilinear2d(X, scale_factor=2)[0, 0, 0], [1, 1.25, 1.75, 2], rtol=1e-15)
 
 
+def test_size_sets_the_output_and_the_ratio_input_over_output():
+    """size=(H', W'): output row i reads input row floor(i H / H') (nearest) or (i + 1/2) H / H' - 1/2."""
+    x = np.arange(5.0)[None, None, None, :]                       # one row 0..4
+    np.testing.assert_array_equal(F.upsample_nearest2d(x, size=(1, 3))[0, 0, 0], [0, 1, 3])   # floor(i * 5/3)
+    np.testing.assert_array_equal(F.upsample_nearest2d(x, size=(2, 10))[0, 0, 1], np.repeat(np.arange(5.0), 2))
+    # bilinear to 2 columns: centres (i + 0.5) * 2.5 - 0.5 = 0.75 and 3.25: values 0.75 and 3.25 on a ramp
+    np.testing.assert_allclose(F.upsample_bilinear2d(x, size=(1, 2))[0, 0, 0], [0.75, 3.25], rtol=1e-15)
+    np.testing.assert_allclose(F.upsample_bilinear2d(x, size=(1, 3), align_corners=True)[0, 0, 0], [0, 2, 4])
+    # the same output size from a scale uses r = 1 / scale instead: 5 * 0.7 -> 3 columns, floor(i / 0.7)
+    np.testing.assert_array_equal(F.upsample_nearest2d(x, scale_factor=(1, 0.7))[0, 0, 0], [0, 1, 2])
+    # torch copies exactly when the size is kept (5 * 1.1 -> 5), whatever floor(i / 1.1) says
+    np.testing.assert_array_equal(F.upsample_nearest2d(x, scale_factor=(1, 1.1)), x)
+
+
 def test_nearest_backward_sums_over_the_copies():
     _, cache = F.upsample_nearest2d_forward(X, scale_factor=2)
     np.testing.assert_array_equal(F.upsample_nearest2d_backward(np.ones((1, 1, 4, 4)), cache), np.full(X.shape, 4.0))
+
+
+@pytest.mark.parametrize("forward, backward, hyper", [
+    (F.upsample_nearest2d_forward, F.upsample_nearest2d_backward, {"size": (5, 7)}),
+    (F.upsample_bilinear2d_forward, F.upsample_bilinear2d_backward, {"size": (2, 7)}),
+    (F.upsample_bilinear2d_forward, F.upsample_bilinear2d_backward, {"size": 5, "align_corners": True}),
+])
+def test_upsample_gradients_with_size(rng, forward, backward, hyper):
+    check_against_numeric(forward, backward, {"x": rng.normal(size=(2, 2, 3, 4))}, kwargs=hyper)
 
 
 @pytest.mark.parametrize("forward, backward, hyper", [
@@ -71,6 +94,20 @@ def test_an_empty_batch_as_torch(rng, forward, backward, mode):
         t, scale_factor=scale_factor, mode=mode), {"x": rng.normal(size=(0, 2, 3, 4))}, kwargs={"scale_factor": 2})
 
 
+@pytest.mark.torch
+@settings(max_examples=20, deadline=None)
+@given(x=st.tuples(st.integers(1, 2), st.integers(1, 3), st.integers(1, 6), st.integers(1, 6)).flatmap(arrays),
+       size=st.tuples(st.integers(1, 9), st.integers(1, 9)), align_corners=st.booleans())
+def test_size_matches_torch_interpolate(x, size, align_corners):
+    torch = pytest.importorskip("torch")
+    interpolate = torch.nn.functional.interpolate
+    check_against_torch(F.upsample_nearest2d_forward, F.upsample_nearest2d_backward,
+                        lambda t, size: interpolate(t, size=size, mode="nearest"), {"x": x}, kwargs={"size": size})
+    check_against_torch(F.upsample_bilinear2d_forward, F.upsample_bilinear2d_backward,
+                        lambda t, **kw: interpolate(t, mode="bilinear", **kw), {"x": x},
+                        kwargs={"size": size, "align_corners": align_corners})
+
+
 def test_float32_and_no_mutation(rng):
     x = rng.normal(size=(1, 2, 3, 3))
     x32 = x.astype(np.float32)
@@ -92,6 +129,11 @@ def test_float32_and_no_mutation(rng):
     (lambda: F.upsample_bilinear2d(X, scale_factor="2"), TypeError, r"scale_factor must be a number"),
     (lambda: F.upsample_bilinear2d(X, scale_factor=(2, 2, 2)), TypeError, r"upsample_bilinear2d_forward"),
     (lambda: F.upsample_bilinear2d(X, scale_factor=0.2), ValueError, r"output size \(0, 0\) is empty"),
+    (lambda: F.upsample_nearest2d(X), ValueError,
+     r"upsample_nearest2d_forward: give exactly one of size and scale_factor, got size=None, scale_factor=None"),
+    (lambda: F.upsample_bilinear2d(X, size=3, scale_factor=2), ValueError, r"give exactly one of size and scale_factor"),
+    (lambda: F.upsample_nearest2d(X, size=(0, 2)), ValueError, r"upsample_nearest2d_forward: size must be >= 1"),
+    (lambda: F.upsample_nearest2d(X, size=2.5), TypeError, r"upsample_nearest2d_forward: size must be an int or a pair"),
 ])
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):
