@@ -24,17 +24,19 @@ def dropout_forward(x: np.ndarray, *, p: float = 0.5, training: bool = True,
     x: any shape. While training, each unit is zeroed with probability p and the survivors are
     divided by 1 - p, so E[out] = x and evaluation needs no rescaling (the notes' AlexNet instead
     halves the outputs at test time). In eval mode (training=False) out is a copy of x.
-    p: drop probability in [0, 1). rng: np.random.Generator, required when training with p > 0.
+    p: drop probability in [0, 1] (p = 1 drops every unit: out and dx are zeros, as in torch).
+    rng: np.random.Generator, required when training with p > 0.
     Returns out (x's shape) and a cache for dropout_backward.
     """
     x = real_array("dropout_forward", "x", x)
-    if not 0 <= number("dropout_forward", "p", p) < 1:
-        raise ValueError(f"dropout_forward: p must be a drop probability in [0, 1), got {p!r}")
+    if not 0 <= number("dropout_forward", "p", p) <= 1:
+        raise ValueError(f"dropout_forward: p must be a drop probability in [0, 1], got {p!r}")
     if not training or p == 0:
         return x.copy(), DropoutCache(None, x.shape, x.dtype)
     generator("dropout_forward", rng, why=f" when training with p={p}")
     keep = rng.random(x.shape) >= p                       # each unit survives with probability 1 - p
-    mask = (keep / (1 - p)).astype(x.dtype)
+    # survivors are scaled by 1 / (1 - p); with p = 1 none survive and nothing is divided by 0
+    mask = (keep / (1 - p)).astype(x.dtype) if p < 1 else np.zeros(x.shape, x.dtype)
     return x * mask, DropoutCache(mask, x.shape, x.dtype)
 
 

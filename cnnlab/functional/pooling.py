@@ -391,6 +391,9 @@ def l2_pool2d_forward(x: np.ndarray, *, kernel_size: int | Pair, stride: int | P
                       padding: int | Pair = 0) -> tuple[np.ndarray, L2Pool2dCache | Unbatched]:
     """L2 pooling: sqrt of each window's sum of squares (torch's lp_pool2d with norm_type=2).
 
+    Only norm_type=2, the L2 pooling of the notes: other p-norms (torch's norm_type=p) are left
+    out on purpose, as no network of the course uses them.
+
     x: (N, C, H, W), or one unbatched sample (C, H, W) (out then has no N). Returns out: (N, C, H', W') and a cache. Zero padding adds nothing to the sums.
     """
     x, kernel, stride, padding, _, out_hw, _ = _check_pool("l2_pool2d_forward", x, kernel_size, stride, padding)
@@ -427,7 +430,10 @@ class GlobalAvgPool2dCache(NamedTuple):
 def global_avg_pool2d_forward(x: np.ndarray) -> tuple[np.ndarray, GlobalAvgPool2dCache]:
     """Global average pooling: the mean of each channel's whole feature map (GoogLeNet's head).
 
-    x: (N, C, H, W). Returns out: (N, C) and a cache (x's shape).
+    x: (N, C, H, W). Returns out: (N, C) and a cache (x's shape). This is torch's
+    adaptive_avg_pool2d(x, output_size=1) with the 1 x 1 axes dropped. Other output_size values
+    (adaptive pooling onto a coarser grid, windows of varying size) are left out on purpose: no
+    network of the course uses them, and avg_pool2d covers every grid that divides the input.
     """
     x = real_array("global_avg_pool2d_forward", "x", x, ndim=4, layout="(N, C, H, W)")
     return x.mean(axis=(2, 3)), GlobalAvgPool2dCache(x.shape, x.dtype)

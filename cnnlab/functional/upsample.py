@@ -11,6 +11,10 @@ a size is (torch's rule; the two differ when H * scale_factor is not a whole num
 
 x must be batched (N, C, H, W): torch's interpolate reads a 3-D input as (N, C, L), a 1-D signal, so
 an unbatched image has no 2-D meaning there and is refused here too.
+
+Left out on purpose (the course upsamples images, in decoders and segmentation heads): 1-D and
+3-D spatial inputs (torch's mode="linear"/"trilinear" and nearest on (N, C, L) or (N, C, D, H, W)),
+the other modes (bicubic, area, nearest-exact), and antialias=True (a low-pass filter for downsampling).
 """
 
 from __future__ import annotations
@@ -110,6 +114,8 @@ def upsample_nearest2d_forward(x: np.ndarray, *, size: int | Pair | None = None,
     x: (N, C, H, W); exactly one of size (H', W') (or one int for both) and scale_factor (a
     number or an (sH, sW) pair, H' = floor(H sH)). Returns out: (N, C, H', W') with
     out[..., i, j] = x[..., floor(i r_h), floor(j r_w)] (r = 1 / s, or H / H' for a size), and a cache.
+    2-D only: 1-D and 3-D spatial inputs, other interpolation modes (mode=) and antialias are not
+    implemented (see the module docstring).
     """
     return _resample("upsample_nearest2d_forward", x, size, scale_factor, _nearest_matrix)
 
@@ -134,7 +140,8 @@ def upsample_bilinear2d_forward(x: np.ndarray, *, size: int | Pair | None = None
 
     x: (N, C, H, W); exactly one of size (H', W') (or one int for both) and scale_factor (a
     number or an (sH, sW) pair, H' = floor(H sH)). Returns out: (N, C, H', W'): linear
-    interpolation down the columns, then along the rows; and a cache.
+    interpolation down the columns, then along the rows; and a cache. 2-D only: 1-D and 3-D
+    spatial inputs and antialias=True are not implemented (see the module docstring).
     """
     return _resample("upsample_bilinear2d_forward", x, size, scale_factor,
                      lambda n_in, n_out, scale: _linear_matrix(n_in, n_out, scale, align_corners))

@@ -83,10 +83,16 @@ def test_same_semantics_as_torch_dropout(x, p, seed):
 
 # --- bad input -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("p", [1.0, -0.1, 1.5])
-def test_p_must_be_a_probability_below_one(p):
-    with pytest.raises(ValueError, match=rf"dropout_forward: p must be a drop probability in \[0, 1\), got {p}"):
+@pytest.mark.parametrize("p", [-0.1, 1.5])
+def test_p_must_be_a_probability(p):
+    with pytest.raises(ValueError, match=rf"dropout_forward: p must be a drop probability in \[0, 1\], got {p}"):
         F.dropout(np.ones(3), p=p, rng=np.random.default_rng(0))
+
+
+def test_p_one_drops_everything_as_torch():
+    out, cache = F.dropout_forward(np.ones((2, 3)), p=1.0, rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(out, 0.0)
+    np.testing.assert_array_equal(F.dropout_backward(np.ones((2, 3)), cache), 0.0)
 
 
 @pytest.mark.parametrize("rng", [None, 0], ids=["None", "int"])
