@@ -105,7 +105,7 @@ def fingerprint(code: types.CodeType) -> tuple | None:
     """What stays the same when source is copied, reformatted or its local variables renamed:
     the bytecode, the global and attribute names, the constants (docstrings aside). None for
     functions too short to tell a copy from an honest answer."""
-    if len(code.co_code) < 2 * MIN_COPY_INSTRUCTIONS:
+    if sum(1 for ins in dis.get_instructions(code) if ins.opname != "CACHE") < MIN_COPY_INSTRUCTIONS:
         return None
     consts = tuple(c if not isinstance(c, types.CodeType) else fingerprint(c)
                    for c in code.co_consts[1:] if not isinstance(c, str) or len(c) < 40)
