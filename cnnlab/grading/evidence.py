@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import sys
 import zlib
 from typing import Any, Sequence
@@ -121,10 +122,23 @@ def begin_cell(grade_id: str, *, numpy_only: bool = False) -> None:
 
     _RECORDS.clear()
     record("begin", grade_id=grade_id)
-    sys.stderr = sys.stdout
-    warnings.showwarning = _warning_to_stdout
     if numpy_only:
         traps.numpy_only()
+    if not _in_kernel():
+        return
+    sys.stderr = sys.stdout
+    warnings.showwarning = _warning_to_stdout
+    try:  # C-level writes to file descriptor 2 (e.g. torch's C++ warnings) go where fd 1 goes
+        sys.__stderr__.flush()
+        os.dup2(1, 2)
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+def _in_kernel() -> bool:
+    """Running in an IPython kernel (a notebook being graded), not in a plain Python process?"""
+    shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
 
 
 def _warning_to_stdout(message, category, filename, lineno, file=None, line=None) -> None:
@@ -137,11 +151,8 @@ def cell_passed(grade_id: str) -> dict:
     """End a graded test cell: emit its records (reached only when every check passed)."""
     payload = {"grade_id": grade_id, "records": list(_RECORDS) + [{"kind": "passed", "grade_id": grade_id}]}
     _RECORDS.clear()
-    try:
-        from IPython import get_ipython
+    if _in_kernel():
         from IPython.display import display
-    except ImportError:
-        return payload
-    if get_ipython() is not None:
+
         display({MIME: payload}, raw=True)
     return payload

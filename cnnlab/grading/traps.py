@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import dis
 import importlib.abc
+import importlib.util
 import inspect
 import os
 import sys
@@ -136,8 +137,7 @@ class _Watch:
                     self.prints.setdefault(fp, f"{fn.__module__}.{fn.__qualname__}")
         self.files = {f for f in _files(targets)}
         self.numpy_only = numpy_only
-        torch = sys.modules.get("torch")
-        self.torch_dir = os.path.dirname(os.path.realpath(torch.__file__)) if torch else None
+        self.torch_dir = _STATE.get("torch_dir") or _torch_dir()
         self.seen: dict[int, tuple[types.CodeType, str | None]] = {}
 
     def _verdict(self, code: types.CodeType) -> str | None:
@@ -223,8 +223,22 @@ class _NoTorch(importlib.abc.MetaPathFinder):
         return None
 
 
+def _torch_dir() -> str | None:
+    torch = sys.modules.get("torch")
+    if torch is not None and getattr(torch, "__file__", None):
+        return os.path.dirname(os.path.realpath(torch.__file__))
+    try:
+        spec = importlib.util.find_spec("torch")
+    except (ImportError, ValueError):
+        return None
+    return os.path.dirname(os.path.realpath(spec.origin)) if spec and spec.origin else None
+
+
 def numpy_only() -> None:
-    """From now on in this process: ``import torch`` fails and checks trap calls into torch."""
+    """From now on in this process: ``import torch`` fails and checks trap calls into torch
+    (also through a torch module the student imported before)."""
+    if not _STATE["numpy_only"]:
+        _STATE["torch_dir"] = _torch_dir()
     _STATE["numpy_only"] = True
     if not any(isinstance(f, _NoTorch) for f in sys.meta_path):
         sys.meta_path.insert(0, _NoTorch())
