@@ -77,14 +77,17 @@ def _grade_id(cell) -> str | None:
 
 
 def student_cells(nb: nbformat.NotebookNode, source: nbformat.NotebookNode | None = None) -> list[str]:
-    """Sources of the code cells a student writes: answer cells and cells without a source cell."""
-    locked = set()
+    """Sources of the code cells a student writes: answer cells and cells the student added or
+    changed (an instructor's cell without nbgrader metadata, left as released, is not theirs)."""
+    locked, given = set(), set()
     if source is not None:
         locked = {_grade_id(c) for c in source.cells
                   if _grade_id(c) and not c.metadata.nbgrader.get("solution")}
+        given = {c.source.strip() for c in source.cells                 # the instructor's own cells
+                 if c.cell_type == "code" and not c.get("metadata", {}).get("nbgrader", {}).get("solution")}
     out = []
     for cell in nb.cells:
-        if cell.cell_type != "code":
+        if cell.cell_type != "code" or cell.source.strip() in given:
             continue
         meta = cell.get("metadata", {}).get("nbgrader", {})
         gid = meta.get("grade_id")

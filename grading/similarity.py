@@ -43,11 +43,19 @@ def _template(assignment: str, exercises: Path) -> dict[str, str]:
             if c.cell_type == "code" and c.get("metadata", {}).get("nbgrader", {}).get("solution")}
 
 
-def student_code(nb: nbformat.NotebookNode, template: dict[str, str]) -> str:
-    """The code a student wrote: answer cells (and added cells) minus the template's lines."""
+def _given(assignment: str, exercises: Path) -> set[str]:
+    """Sources of the release's code cells that are not answer cells."""
+    nb = nbformat.read(str(exercises / assignment / f"{assignment}.ipynb"), as_version=4)
+    return {c.source.strip() for c in nb.cells
+            if c.cell_type == "code" and not c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+
+
+def student_code(nb: nbformat.NotebookNode, template: dict[str, str], given: set[str] = frozenset()) -> str:
+    """The code a student wrote: answer cells (and added cells) minus the template's lines.
+    ``given``: sources of the release's other code cells, skipped when left unchanged."""
     pieces = []
     for cell in nb.cells:
-        if cell.cell_type != "code":
+        if cell.cell_type != "code" or cell.source.strip() in given:
             continue
         meta = cell.get("metadata", {}).get("nbgrader", {})
         gid = meta.get("grade_id")
@@ -70,7 +78,7 @@ def report(notebooks: dict[str, Path], assignment: str, out_dir: Path, *,
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    template = _template(assignment, exercises)
+    template, given = _template(assignment, exercises), _given(assignment, exercises)
     result = {name: ("", 0.0) for name in notebooks}
     with tempfile.TemporaryDirectory(prefix="cnnlab-similarity-") as tmp:
         root = Path(tmp)
@@ -82,7 +90,7 @@ def report(notebooks: dict[str, Path], assignment: str, out_dir: Path, *,
                 nb = nbformat.read(str(path), as_version=4)
             except Exception:
                 continue  # unreadable notebooks are reported by the grader itself
-            code = student_code(nb, template)
+            code = student_code(nb, template, given)
             if code.strip():
                 d = root / "students" / f"{len(files):04d}"
                 d.mkdir(parents=True)

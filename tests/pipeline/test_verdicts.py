@@ -145,10 +145,10 @@ def test_a3_honest_is_full_and_verified(a3_graded):
 # --- lab1: every variant the text allows earns full marks; warnings cost nothing -------------
 
 RELU_MAX = '''class LeNet5(nn.Module):
-    def __init__(self, num_classes=10):
+    def __init__(self, num_classes=10, padding=0):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(1, 6, 5, padding=padding), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
         )
         self.classifier = nn.Sequential(
