@@ -166,6 +166,10 @@ def header(repeats: int) -> None:
     print(f"numpy {np.__version__} ({described}), torch {torch.__version__}, {platform.machine()}, "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     print(f"{env}")
+    if os.getloadavg()[0] > (os.cpu_count() or 1) / 2:
+        print(f"warning: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs: other processes compete "
+              "for the cores, and a pool whose threads wait for each other (OpenBLAS, OpenMP) suffers most, so "
+              "the multi-threaded rows are unreliable")
     print(f"float32, forward + backward, each side in its own block: warm-up, best of {repeats}; "
           f"target rows (*) within {TARGET:g}x\n")
 
