@@ -108,6 +108,28 @@ def test_size_matches_torch_interpolate(x, size, align_corners):
                         kwargs={"size": size, "align_corners": align_corners})
 
 
+@pytest.mark.torch
+@pytest.mark.parametrize("scale_factor", [2, (1.7, 2.3)])
+@pytest.mark.parametrize("forward, backward, mode, kw", [
+    (F.upsample_nearest2d_forward, F.upsample_nearest2d_backward, "nearest", {}),
+    (F.upsample_bilinear2d_forward, F.upsample_bilinear2d_backward, "bilinear", {"align_corners": False}),
+    (F.upsample_bilinear2d_forward, F.upsample_bilinear2d_backward, "bilinear", {"align_corners": True})])
+def test_inf_and_nan_reach_only_the_outputs_they_feed_as_in_torch(rng, forward, backward, mode, kw, scale_factor):
+    """A product with the mostly-zero interpolation matrix would spread 0 * inf = NaN over whole rows."""
+    torch = pytest.importorskip("torch")
+    x = rng.normal(size=(2, 2, 5, 4))
+    u = rng.random(x.shape)
+    x[u < 0.1], x[(u > 0.1) & (u < 0.2)], x[(u > 0.2) & (u < 0.25)] = np.nan, np.inf, -np.inf
+    xt = torch.tensor(x, requires_grad=True)
+    expected = torch.nn.functional.interpolate(xt, scale_factor=scale_factor, mode=mode, **kw)
+    dout = rng.normal(size=expected.shape)
+    dout[rng.random(dout.shape) < 0.05] = np.nan
+    expected.backward(torch.tensor(dout))
+    out, cache = forward(x, scale_factor=scale_factor, **kw)
+    np.testing.assert_allclose(out, expected.detach().numpy(), rtol=1e-12, atol=0)        # NaN where torch's
+    np.testing.assert_allclose(backward(dout, cache), xt.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
 def test_float32_and_no_mutation(rng):
     x = rng.normal(size=(1, 2, 3, 3))
     x32 = x.astype(np.float32)
