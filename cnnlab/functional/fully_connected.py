@@ -70,13 +70,16 @@ def flatten_forward(x: np.ndarray, *, start_dim: int = 1, end_dim: int = -1) -> 
 
     x: (N, ...), e.g. (N, C, H, W). Returns out: (N, C*H*W) (row-major, torch's order; a copy).
     start_dim, end_dim: the axes merged into one, inclusive, as torch.nn.Flatten (whose defaults
-    1, -1 keep the batch axis); e.g. start_dim=2 turns (N, C, H, W) into (N, C, H*W).
+    1, -1 keep the batch axis); e.g. start_dim=2 turns (N, C, H, W) into (N, C, H*W). As
+    torch.flatten, a 0-d x flattens to (1,) when start_dim and end_dim are 0 or -1.
     """
     func = "flatten_forward"
     x = real_array(func, "x", x)
-    if x.ndim < 1:
-        raise ValueError(f"{func}: x must have a batch axis, got x.shape={x.shape}")
     first, last = (integer(func, name, d) for name, d in (("start_dim", start_dim), ("end_dim", end_dim)))
+    if x.ndim == 0:                   # torch reads a scalar as one axis of length 1 here
+        if first not in (0, -1) or last not in (0, -1):
+            raise ValueError(f"{func}: x must have a batch axis, got x.shape={x.shape}")
+        return x.reshape(1).copy(), FlattenCache(x.shape, (1,), x.dtype)
     for name, d in (("start_dim", first), ("end_dim", last)):
         if not -x.ndim <= d < x.ndim:
             raise ValueError(f"{func}: {name}={d} is out of range for x.shape={x.shape}")

@@ -183,6 +183,12 @@ def test_flatten_rejects_dims_out_of_range_or_reversed():
         F.flatten(np.ones((2, 3, 4)), end_dim=1.0)
 
 
+def test_a_scalar_flattens_to_one_element_only_from_axis_0():
+    out, cache = F.flatten_forward(np.float64(3.0), start_dim=0)
+    np.testing.assert_array_equal(out, [3.0])
+    assert F.flatten_backward(np.array([2.0]), cache).shape == ()
+
+
 def test_flatten_needs_a_batch_axis():
     with pytest.raises(ValueError, match=r"flatten_forward: x must have a batch axis, got x.shape=\(\)"):
         F.flatten(np.float64(3.0))
