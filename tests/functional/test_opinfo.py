@@ -709,7 +709,8 @@ def format_table(results: dict[str, Tally]) -> str:
                      f"{row['mismatch']:8} {row['crash']:5} {t.seconds:5.1f}")
     lines.append(f"{'total':34} {totals['of']:5} {totals['tried']:6} {totals['matched']:7} {totals['unsupp']:6} {totals['edge']:5} "
                  f"{totals['mismatch']:8} {totals['crash']:5}")
-    lines.append(f"(of: distinct inputs torch's suite has for the op; tried: at most {BUDGET} of them, evenly spread)")
+    tried = f"at most {BUDGET} of them, evenly spread" if BUDGET else "all of them (CNNLAB_OPINFO_BUDGET=0)"
+    lines.append(f"(of: distinct inputs torch's suite has for the op; tried: {tried}; s: seconds)")
     lines.append("")
     lines.append("unsupported (a documented choice, in the op's docstring) and edge (issue 11's edge cases):")
     for op, t in results.items():
