@@ -188,9 +188,13 @@ def elu_forward(x: np.ndarray, *, alpha: float = 1.0) -> tuple[np.ndarray, Activ
 
 
 def elu_backward(dout: np.ndarray, cache: ActivationCache) -> np.ndarray:
-    """Slope alpha e^x = out + alpha where x <= 0; 1 elsewhere (NaN included, as in torch)."""
+    """Slope 1 where x > 0; alpha e^x = out + alpha elsewhere, so NaN at x = NaN.
+
+    (torch's ELU gives NaN there too in its vectorised loop, but dout in the scalar loop that handles
+    a tensor's last few elements: its answer depends on where the NaN sits. NaN is the consistent one.)
+    """
     dout = check_dout("elu_backward", dout, cache.x.shape)
-    return np.where(cache.x <= 0, dout * (cache.out + cache.param), dout).astype(cache.x.dtype, copy=False)
+    return np.where(cache.x > 0, dout, dout * (cache.out + cache.param)).astype(cache.x.dtype, copy=False)
 
 
 def elu(x: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:

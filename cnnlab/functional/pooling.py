@@ -410,8 +410,11 @@ def l2_pool2d_backward(dout: np.ndarray, cache: L2Pool2dCache | Unbatched) -> np
     """
     xp, out, kernel, stride, padding, x_shape = cache
     dout = check_dout("l2_pool2d_backward", dout, out.shape, out.dtype)
-    g = np.divide(dout, out, out=np.zeros_like(out), where=out > 0)
-    return _spread(g, x_shape, kernel, stride, padding, xp)
+    # 0 where a window is all zeros (torch's lp_pool: the relu in front of the root stops it there);
+    # NaN where the window holds NaN, which then reaches every pixel of it, as in torch
+    g = np.divide(dout, out, out=np.zeros_like(out), where=(out > 0) | np.isnan(out))
+    with np.errstate(invalid="ignore"):         # inf * 0 at an inf pixel: NaN, as torch's
+        return _spread(g, x_shape, kernel, stride, padding, xp)
 
 
 def l2_pool2d(x: np.ndarray, *, kernel_size: int | Pair, stride: int | Pair | None = None,

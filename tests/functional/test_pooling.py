@@ -320,6 +320,20 @@ def test_nan_wins_the_max_as_in_torch(name):
 
 
 @pytest.mark.torch
+def test_l2_pool_with_inf_nan_and_zero_windows_as_torch():
+    """torch's lp_pool2d: NaN in a window reaches all its pixels, an all-zero window gets no gradient."""
+    torch = pytest.importorskip("torch")
+    x = np.array([[[[np.inf, 1.0], [2.0, 3.0]], [[np.nan, 1.0], [0.0, 0.0]],
+                   [[0.0, 0.0], [0.0, 0.0]], [[-np.inf, 1.0], [1.0, 1.0]]]])
+    xt = torch.tensor(x, requires_grad=True)
+    expected = torch.nn.functional.lp_pool2d(xt, 2, 2)
+    expected.backward(torch.full(expected.shape, 2.0, dtype=torch.float64))
+    out, cache = F.l2_pool2d_forward(x, kernel_size=2)
+    np.testing.assert_array_equal(out, expected.detach().numpy())
+    np.testing.assert_array_equal(F.l2_pool2d_backward(np.full(out.shape, 2.0), cache), xt.grad.numpy())
+
+
+@pytest.mark.torch
 @pytest.mark.parametrize("x_shape", [(0, 2, 4, 4), (2, 4, 6)], ids=["empty batch", "unbatched"])
 def test_indices_and_unpool_on_empty_and_unbatched_input_as_torch(x_shape):
     torch = pytest.importorskip("torch")
