@@ -99,7 +99,8 @@ class FCAutoencoder(nn.Module):
         return self.decoder(h)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decode(self.encode(x))
+        h = self.encode(x)                      # N x code size
+        return self.decode(h)                   # N x D
 
 
 def _uniform(x: torch.Tensor, generator: Optional[torch.Generator]) -> torch.Tensor:
@@ -147,7 +148,8 @@ class DenoisingAutoencoder(FCAutoencoder):
     def forward(self, x: torch.Tensor, *, generator: Optional[torch.Generator] = None) -> torch.Tensor:
         if self.training:
             x = corrupt(x, noise=self.noise, noise_level=self.noise_level, generator=generator)
-        return self.decode(self.encode(x))
+        h = self.encode(x)                      # N x code size
+        return self.decode(h)                   # N x D
 
 
 class StackedAutoencoder(nn.Module):
@@ -176,7 +178,8 @@ class StackedAutoencoder(nn.Module):
         self.code_size = linears[-1].out_features
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.encoder(x))
+        h = self.encoder(x)                     # N x code size
+        return self.decoder(h)
 
     def classifier(self, num_classes: int) -> nn.Sequential:
         """encoder -> Linear(code, num_classes): a supervised net initialised by the pretraining."""
@@ -225,4 +228,5 @@ class ConvAutoencoder(nn.Module):
         return self.encoder(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.encode(x))
+        h = self.encode(x)                      # N x channels[-1] x H/2**stages x W/2**stages
+        return self.decoder(h)                  # N x C x H x W

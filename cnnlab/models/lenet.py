@@ -60,11 +60,18 @@ class LeNet5(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_input("LeNet5", x, in_channels=self.in_channels, size=(self.input_size, self.input_size))
-        x = self.s2(self.act1(self.c1(x)))
-        x = self.s4(self.act3(self.c3(x)))
-        x = self.act5(self.c5(x))
-        x = self.act6(self.f6(self.flatten(x)))
-        return self.output(x)
+        x = self.c1(x)                          # N x 6 x 28 x 28
+        x = self.act1(x)
+        x = self.s2(x)                          # N x 6 x 14 x 14
+        x = self.c3(x)                          # N x 16 x 10 x 10
+        x = self.act3(x)
+        x = self.s4(x)                          # N x 16 x 5 x 5
+        x = self.c5(x)                          # N x 120 x 1 x 1
+        x = self.act5(x)
+        x = self.flatten(x)                     # N x 120
+        x = self.f6(x)                          # N x 84
+        x = self.act6(x)
+        return self.output(x)                   # N x num_classes
 
 
 def lenet5(*, num_classes: int = 10, in_channels: int = 1, variant: str = "classic", padding: int = 0) -> LeNet5:
