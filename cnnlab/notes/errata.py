@@ -48,16 +48,20 @@ def all_errata() -> list[Erratum]:
 
 
 def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text safe inside a Markdown table cell: no column breaks, no emphasis from _ or *."""
+    text = str(text).replace("\n", " ")
+    for ch in "\\|_*":
+        text = text.replace(ch, "\\" + ch)
+    return text
 
 
 def errata_table(errata: list[Erratum] | None = None) -> str:
-    """A MyST Markdown table of the errata: where, what, the notes' value, the exact one, and a link
-    to where the book computes it ({ref} to the chapter's ``(<key>)=`` target)."""
-    rows = ["| | in the notes | quantity | the notes print | exact (computed) | computed in |",
-            "|---|---|---|---|---|---|"]
+    """A MyST Markdown table of the errata: where and what, the notes' value, the exact one, and a
+    link to where the book computes it ({ref} to the chapter's ``(<key>)=`` target)."""
+    rows = ["| | in the notes | they print | exact (computed) | see |", "|---|---|---|---|---|"]
     for i, e in enumerate(all_errata() if errata is None else errata, start=1):
-        link = f"{{ref}}`chapter {e.chapter[:2].lstrip('0')} <{e.key}>`"
-        rows.append(f"| {i} ({e.kind}) | {_cell(e.where)} | {_cell(e.quantity)} | {_cell(e.printed)} "
+        number = f"{i}" if e.kind == "wrong" else f"{i} (rounded)"
+        link = f"{{ref}}`ch. {e.chapter[:2].lstrip('0')} <{e.key}>`"
+        rows.append(f"| {number} | {_cell(e.where)}: {_cell(e.quantity)} | {_cell(e.printed)} "
                     f"| {_cell(e.exact())} | {link} |")
     return "\n".join(rows)
