@@ -46,7 +46,8 @@ class Conv2dNaiveCache(NamedTuple):
 
 
 class Conv2dCache(NamedTuple):
-    x: np.ndarray             # the input (with the "same" extra zeros): backward copies its windows again
+    x: np.ndarray             # the input (with "same"'s extra zeros): backward copies its windows again,
+                              # so, as with torch's saved tensors, x must not change in place before it
     w: np.ndarray
     has_bias: bool
     grid: Grid                # where the windows lie (sizes, padding, stride, dilation)
