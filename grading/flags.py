@@ -316,7 +316,14 @@ def _test_names(source: nbformat.NotebookNode) -> tuple[set[str], dict[str, str]
                 elif isinstance(n, ast.ImportFrom):
                     for a in n.names:
                         canonical[a.asname or a.name] = f"{n.module}.{a.name}"
-        free |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        # free in this cell: read here, bound nowhere in it (rebinding the others changes nothing)
+        bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        bound |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        bound |= {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
+        bound |= {h.name for h in ast.walk(tree) if isinstance(h, ast.ExceptHandler) and h.name}
+        bound |= {(a.asname or a.name).split(".")[0] for n in ast.walk(tree)
+                  if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+        free |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - bound
     import builtins
     return (free - answers - set(dir(builtins))) | (set(canonical) - answers), canonical
 

@@ -88,3 +88,11 @@ def test_repeating_the_released_imports_is_not_tampering():
     nb = edit(full_submission("a3"), "a3_conv_fast", "def conv_forward_fast",
               "import numpy as np\nimport cnnlab.functional as F\n\ndef conv_forward_fast")
     assert scan(nb, "a3") == []
+
+
+def test_scratch_code_at_the_top_level_is_not_tampering():
+    """Names a test cell binds itself before using them (x, rng, cases) may be reused freely."""
+    nb = edit(full_submission("a3"), "a3_pool", "def max_pool_forward",
+              "x = np.arange(16.0).reshape(1, 1, 4, 4)\nrng = np.random.default_rng(0)\ncases = []\n\n"
+              "def max_pool_forward")
+    assert scan(nb, "a3") == []
