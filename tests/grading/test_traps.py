@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import collections
 import importlib.util
 import inspect
+import os
 import sys
 import textwrap
 import types
@@ -11,6 +13,7 @@ import types
 import numpy as np
 import pytest
 
+import cnnlab
 import cnnlab.functional as F
 from cnnlab.grading import (Case, GradingError, ReferenceCalled, check_function, check_not_using,
                             forbid_reference, uses_module)
@@ -91,7 +94,8 @@ def im2col_sum(x, k):
 def fake_reference(monkeypatch):
     """A self-contained reference module (no helpers to trap): only the fingerprint sees a copy."""
     module = types.ModuleType("cnnlab.fake_reference")
-    exec(compile(REFERENCE_SOURCE, "fake_reference.py", "exec"), vars(module))
+    path = os.path.join(os.path.dirname(cnnlab.__file__), "fake_reference.py")  # as if in cnnlab
+    exec(compile(REFERENCE_SOURCE, path, "exec"), vars(module))
     module.im2col_sum.__module__ = module.__name__
     monkeypatch.setitem(sys.modules, module.__name__, module)
     return module
@@ -110,6 +114,16 @@ def test_copies_of_a_reference_function_are_caught(fake_reference, edit):
     with pytest.raises(GradingError, match="copy of the reference implementation cnnlab.fake_reference.im2col_sum"):
         check_function(copied, fake_reference.im2col_sum, [Case("x", x, 2)], forbid=[fake_reference])
     check_function(copied, fake_reference.im2col_sum, [Case("x", x, 2)])   # no forbid: no trap
+
+
+def test_generated_code_is_not_a_copy():
+    """A namedtuple's methods are the same for everyone (cnnlab's caches are namedtuples)."""
+    Pair = collections.namedtuple("Pair", "a b")
+
+    def swap(p):
+        return p._replace(a=p.b, b=p.a)._replace(a=p.b)
+    check_function(lambda x: np.asarray(swap(Pair(x, x))), lambda x: np.stack([x, x]),
+                   [Case("x", np.ones(2))], forbid=[F])
 
 
 def test_a_second_copy_of_the_module_loaded_from_its_file_is_caught():
