@@ -509,10 +509,24 @@ def _module_call(module, fwd_args, fwd_kwargs):
     raise AssertionError(f"no translation for module {name}")
 
 
-def samples(op: str):
-    """(label, torch function, input, args, kwargs) for every torch test input of cnnlab's ``op``."""
+def _torch_test_db():
+    """torch's OpInfo and ModuleInfo databases, imported without leaving torch's global state changed.
+
+    Importing torch.testing._internal.common_utils calls torch.backends.disable_global_flags(), after
+    which setting any torch.backends flag (cudnn.deterministic in cnnlab.train.seed_everything) raises
+    in every later test of the session. Undo that: the flag lives in the globals of the functions of
+    torch/backends/__init__.py (torch.backends itself is a module object made later).
+    """
     from torch.testing._internal.common_methods_invocations import op_db
     from torch.testing._internal.common_modules import module_db
+    torch.backends.flags_frozen.__globals__["__allow_nonbracketed_mutation_flag"] = True
+    assert not torch.backends.flags_frozen()
+    return op_db, module_db
+
+
+def samples(op: str):
+    """(label, torch function, input, args, kwargs) for every torch test input of cnnlab's ``op``."""
+    op_db, module_db = _torch_test_db()
     _, op_names, module_names = OPS[op]
     for name, variant in op_names:
         info = next(o for o in op_db if o.name == name and o.variant_test_name == variant)
