@@ -8,23 +8,31 @@ parsed with :mod:`ast` (IPython magics and shell escapes are read as text); a ce
 parse is flagged ``syntax-error``. A flag is a reason to look, not a verdict: the grades come from
 the tests and their evidence (grading/evidence.py). The flags, in the order they are reported:
 
-    tamper-ipython        get_ipython(), IPython's hooks, events, transformers or exception handlers
+    tamper-ipython        get_ipython, IPython or ipykernel imported, an IPython attribute assigned
     tamper-builtins       builtins / __builtins__ touched
-    tamper-interpreter    sys.modules, sys.meta_path, sys.settrace/setprofile, gc, ctypes, sys.stdout/stderr rebound
+    tamper-interpreter    sys.modules, sys.meta_path, sys.settrace/setprofile, sys._getframe, the sys
+                          hooks, gc or ctypes used; any attribute of sys assigned (sys.stdout = ...)
     tamper-module         an attribute of an imported module assigned or deleted (monkey-patching
-                          numpy, cnnlab, cnnlab.grading ...), setattr() on one, __code__ or __globals__ touched
-    tamper-test-names     a name the test cells use but do not define (check_function, Case, F, np,
-                          reference, ...) rebound or deleted at the top level of a student cell
-    exec-source           exec, eval, compile, __import__, importlib, inspect.getsource, marshal, types.FunctionType/CodeType
-    private-helper        a private name of cnnlab used (conv._im2col, from cnnlab.x import _name)
-    cnnlab-source         cnnlab's files or code objects read (__file__, inspect on cnnlab, site-packages paths)
-    file-access           open(), pathlib, os (files), shutil, glob, tempfile, np.load/save, a shell escape or %%writefile
-    process-access        subprocess, os.system/fork/kill/_exit, multiprocessing, signal, threading
-    network               socket, urllib, http, requests
+                          numpy, cnnlab, cnnlab.grading ...), setattr/delattr on one, a module's
+                          __dict__ written, __code__/__globals__/__closure__/__defaults__/__class__/
+                          __subclasses__/__dict__ touched
+    tamper-test-names     a name the test cells read without binding it (check_function, Case, F, np,
+                          an earlier test cell's reference, ...) rebound or deleted at the top level of
+                          a student cell, or through globals()[...]; repeating the released imports is fine
+    exec-source           exec, eval, compile, __import__, breakpoint, getattr with a computed name,
+                          importlib, inspect, dis, marshal, pickle, types.FunctionType/CodeType
+    private-helper        a private name of cnnlab (conv._im2col, cnnlab.functional._windows, getattr(cnnlab..., "_x"))
+    cnnlab-source         a module's __file__ read (cnnlab.__file__, F.__file__ ...)
+    file-access           open, os's file functions and os.environ, pathlib, shutil, glob, tempfile, io,
+                          zipfile, sqlite3, np.load/save/loadtxt/fromfile, %%writefile, %load, %run
+    process-access        subprocess, os.system/fork/kill/_exit/exec*, multiprocessing, signal,
+                          threading, concurrent, ! shell escapes, %%bash/%%sh/%%script/%system
+    network               socket, urllib, http, requests, ftplib, smtplib, asyncio
     torch-in-numpy-only   torch imported or used in a numpy-only assignment (a1-a4)
-    library-in-numpy-only scipy, jax, tensorflow, numba, cupy or sklearn in a numpy-only assignment
-    loops-in-vectorised   a3's conv_forward_fast loops over images or output positions, nests three
-                          loops, or calls conv_forward_naive
+    library-in-numpy-only scipy, jax, tensorflow, numba, cupy, sklearn or keras in a1-a4
+    loops-in-vectorised   a3's conv_forward_fast loops over images or output positions (names from
+                          x.shape or an output-size formula), nests three loops, has a while loop,
+                          or calls conv_forward_naive
     syntax-error          a student cell that does not parse (nothing in it could be scanned)
 """
 
@@ -377,11 +385,9 @@ def scan(nb: nbformat.NotebookNode, assignment: str, *, solutions: Path = REPO /
     for text in student_cells(nb, source):
         python, shell = _python(text)
         if shell:
-            flags.add("file-access" if re.search(r"^\s*%%?(writefile|load|run|save|store|cd|bookmark)", text, re.M)
-                      else "process-access")
-            if re.search(r"^\s*%%?(writefile|load|run)", text, re.M):
+            if re.search(r"^\s*%%?(writefile|load|run|save|store|cd|bookmark|pycat|edit)\b", text, re.M):
                 flags.add("file-access")
-            if re.search(r"^\s*!", text, re.M):
+            if re.search(r"^\s*(!|%%?(bash|sh|script|system|sx|perl|ruby)\b)", text, re.M):
                 flags.add("process-access")
         try:
             tree = ast.parse(python)

@@ -96,3 +96,9 @@ def test_scratch_code_at_the_top_level_is_not_tampering():
               "x = np.arange(16.0).reshape(1, 1, 4, 4)\nrng = np.random.default_rng(0)\ncases = []\n\n"
               "def max_pool_forward")
     assert scan(nb, "a3") == []
+
+
+def test_timing_magics_are_not_process_access():
+    nb = edit(full_submission("a3"), "a3_pool", "def max_pool_forward",
+              "%timeit np.zeros(3)\n%matplotlib inline\n\ndef max_pool_forward")
+    assert scan(nb, "a3") == []
