@@ -21,14 +21,14 @@ tricks keep that cheap, each used below and explained where it is used:
    stride-1 grid again, and the shifts above become (phase, shift) pairs. With stride 1 there is
    one phase: the padded image itself.
 3. Chunks. Go through the batch a few samples at a time (about CHUNK_BYTES of columns each), with
-   scratch buffers allocated once per call and reused for every chunk. The columns a chunk
-   copies are still in the CPU's cache when its matmul reads them (the matmuls run ~20% faster
-   than on the whole batch), and no call allocates a full-size column matrix (33 MB for a batch
-   of 64 x 16 x 28 x 28). Fresh large arrays are costly: unless malloc happens to keep them, the
-   operating system maps and zeroes them on every call (the whole-batch version paid ~2400 page
-   faults, 11 ms, per forward + backward of that batch). The only large arrays a call creates are
-   those it returns. Nothing is kept between calls, so a returned array never shares memory with
-   a buffer that a later call writes.
+   scratch buffers allocated once per call and reused for every chunk, so that no call allocates
+   a full-size column matrix (33 MB for a batch of 64 x 16 x 28 x 28, gigabytes for VGG on
+   ImageNet). Fresh large arrays are costly: unless malloc happens to keep them, the operating
+   system maps and zeroes them on every call (the whole-batch version paid ~2400 page faults,
+   11 ms, per forward + backward of that batch), and a chunk's columns are still in the CPU's
+   cache when its matmul reads them. The only large arrays a call creates are those it returns.
+   Nothing is kept between calls, so a returned array never shares memory with a buffer that a
+   later call writes.
 """
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ import numpy as np
 
 from cnnlab._checks import Pair
 
-# Columns per chunk: 4 MiB stays in the cache. Measured on the benchmark's conv: 2 MiB chunks are
-# ~10% faster on one thread, but a multi-threaded BLAS synchronises its threads at every matmul,
-# and on a busy machine, where a thread may wait for a core, twice the matmuls made a 2-thread
-# call 3x slower; the whole batch at once (33 MB) is ~70% slower on one thread.
-CHUNK_BYTES = 2 ** 22
+# Columns per chunk. Smaller chunks stay in the cache: on one thread, the benchmark's conv ran ~15%
+# faster in 4 MiB chunks than in 16 MiB ones (and ~30% slower as one whole batch). But a threaded
+# BLAS synchronises its threads at every matmul, and on a busy machine, where a thread may wait
+# for a core, the 4x more matmuls of 4 MiB chunks made a 2-thread call 2-3x slower.
+CHUNK_BYTES = 2 ** 24
 
 
 class Grid(NamedTuple):
