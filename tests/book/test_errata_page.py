@@ -38,6 +38,9 @@ def test_the_built_errata_page_links_every_erratum(built_book):
 
 
 def _loose(text: str) -> str:
-    """Text without markup and entities, whitespace collapsed (for comparing rendered table cells)."""
+    """Text without markup and entities, whitespace collapsed, straight quotes (Sphinx curls them)."""
     import html as html_lib
-    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", text)).split())
+    plain = html_lib.unescape(re.sub(r"<[^>]+>", "", text))
+    for curly, straight in (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"')):
+        plain = plain.replace(curly, straight)
+    return " ".join(plain.split())
