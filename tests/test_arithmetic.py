@@ -149,11 +149,13 @@ def test_conv_params_and_macs_bad_input():
 
 
 def test_depthwise_separable_multiplications_notes():
-    # 12x12x3 input, 256 5x5 kernels, 8x8 output
-    assert conv_macs(3, 256, 5, 8, 8) == 1_228_800
-    assert conv_macs(3, 3, 5, 8, 8, groups=3) == 4_800
-    assert conv_macs(3, 256, 1, 8, 8) == 49_152
-    assert depthwise_separable_macs(3, 256, 5, 8, 8) == 53_952
+    # 12x12x3 input, 256 5x5 kernels, 8x8 output; the notes' printed counts live in cnnlab.notes
+    from cnnlab.notes.ch07_convolution import DEPTHWISE, NOTES_DEPTHWISE
+    c_in, c_out, k, h, w = DEPTHWISE
+    assert conv_macs(c_in, c_out, k, h, w) == NOTES_DEPTHWISE["standard"] == c_out * c_in * k * k * h * w
+    assert conv_macs(c_in, c_in, k, h, w, groups=c_in) == NOTES_DEPTHWISE["depthwise"] == c_in * k * k * h * w
+    assert conv_macs(c_in, c_out, 1, h, w) == NOTES_DEPTHWISE["pointwise"] == c_out * c_in * h * w
+    assert depthwise_separable_macs(c_in, c_out, k, h, w) == NOTES_DEPTHWISE["separable"]
 
 
 def test_depthwise_separable_params_matches_torch():
@@ -174,14 +176,16 @@ def test_depthwise_separable_bad_input():
 
 
 def test_inception_macs_naive_notes():
-    # 28x28x256 input; 1x1 128, 3x3 192, 5x5 96; "TOTAL: 854M OPS"
+    # 28x28x256 input; 1x1 128, 3x3 192, 5x5 96; the notes print the total rounded to millions
+    from cnnlab.notes.ch10_architectures import NOTES_INCEPTION
     total = inception_macs(256, 28, 28, ch1x1=128, ch3x3=192, ch5x5=96)
     assert total == 28 * 28 * (128 * 256 + 192 * 9 * 256 + 96 * 25 * 256) == 854_196_224
+    assert f"{total / 1e6:.0f}M" == NOTES_INCEPTION["naive"]
 
 
 def test_inception_macs_bottleneck_exact_not_the_notes_353M():
-    # The notes list the six convs (with a typo: "28x28x96x5x5x264" for x64) and print "353M".
-    # The listed convs with 64 sum to 271,351,808; the notes' 353M matches neither 64 nor 264.
+    # The notes list the six convs (with a typo, 264 input channels for 64) and print a total that
+    # matches neither (cnnlab.notes.ch10_architectures.ERRATA); the listed convs with 64 sum to this.
     total = inception_macs(256, 28, 28, ch1x1=128, ch3x3red=64, ch3x3=192, ch5x5red=64, ch5x5=96,
                            pool_proj=64)
     assert total == 28 * 28 * (64 * 256 * 3 + 128 * 256 + 192 * 9 * 64 + 96 * 25 * 64) == 271_351_808
