@@ -39,10 +39,10 @@ import numpy as np
 
 from cnnlab._checks import Pair
 
-# Columns per chunk. Smaller chunks stay in the cache: on one thread, the benchmark's conv ran ~15%
-# faster in 4 MiB chunks than in 16 MiB ones (and ~30% slower as one whole batch). But a threaded
-# BLAS synchronises its threads at every matmul, and on a busy machine, where a thread may wait
-# for a core, the 4x more matmuls of 4 MiB chunks made a 2-thread call 2-3x slower.
+# Columns per chunk. Smaller chunks stay in the cache: on one thread the benchmark's conv takes 29 ms
+# in 4 MiB chunks, 37 ms in 16 MiB ones, ~50 ms as one whole batch. But a threaded BLAS synchronises
+# its threads at every matmul, and on a busy machine, where a thread may wait for a core, the 4x
+# more matmuls of 4 MiB chunks made a 2-thread call about 2x slower (median of 15) than 16 MiB.
 CHUNK_BYTES = 2 ** 24
 
 
