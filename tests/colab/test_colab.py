@@ -40,7 +40,10 @@ def rel(path: Path) -> str:
 
 
 def _pip(python: Path, *args: str, timeout: int = 900) -> None:
-    proc = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-c", str(ROOT / "constraints.txt"), *args],
+    # --no-compile: byte-compiling all of torch takes minutes on two cores; the warm-up import below
+    # compiles only what the notebooks import.
+    proc = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-compile",
+                           "-c", str(ROOT / "constraints.txt"), *args],
                           capture_output=True, text=True, timeout=timeout, env=_clean_env())
     if proc.returncode != 0:
         pytest.fail(f"pip install {' '.join(args)} failed in the Colab-like environment:\n{proc.stderr[-3000:]}",
@@ -49,7 +52,8 @@ def _pip(python: Path, *args: str, timeout: int = 900) -> None:
 
 def _clean_env(bin_dir: Path | None = None) -> dict[str, str]:
     """This process's environment without what would reach the checkout or the test venv."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE")}
     if bin_dir is not None:
         env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     return env
@@ -69,6 +73,10 @@ def colab_python(tmp_path_factory) -> Path:
         shutil.copy(ROOT / name, package / name)
     shutil.copytree(ROOT / "cnnlab", package / "cnnlab", ignore=shutil.ignore_patterns("__pycache__"))
     _pip(python, f"{package}[torch]")
+    warm = "import torch, matplotlib.pyplot, sklearn.datasets, tqdm, ipykernel, cnnlab.models, cnnlab.train"
+    proc = subprocess.run([str(python), "-c", warm], capture_output=True, text=True, timeout=600,
+                          env=_clean_env(), cwd=root)
+    assert proc.returncode == 0, f"cnnlab[torch] does not import in the Colab-like environment:\n{proc.stderr[-2000:]}"
     return python
 
 
