@@ -47,11 +47,15 @@ release: $(SETUP)
 	$(BIN)/python tools/notebooks.py --sources
 	$(BIN)/python grading/release.py
 
-# make grade SUBMISSIONS=<folder of <student>/<assignment>/> [TIMEOUT=<seconds per cell>]
-# writes grades.csv, feedback/ and autograded/ (see book/instructors.md).
+# make grade SUBMISSIONS=<folder of <student>/<assignment>/> [JOBS=<n>] [FORCE=1] [TIMEOUT=<s per cell>]
+#            [OUT=<results folder>] [UNSAFE_NO_SANDBOX=1]
+# writes results/grades.csv, feedback/, autograded/ and logs/ (see book/instructors.md). grade.py
+# exits 0 (all graded), 1 (some could not be), 2 (usage), 3 (no sandbox); make turns any failure
+# into its own status 2 and prints grade.py's status ("Error 1", "Error 3").
 grade: $(SETUP)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of <student>/<assignment>/>" >&2; exit 2; }
-	$(BIN)/python grading/grade.py "$(SUBMISSIONS)" $(if $(TIMEOUT),--timeout $(TIMEOUT))
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder of <student>/<assignment>/> [JOBS=n] [FORCE=1]" >&2; exit 2; }
+	$(BIN)/python grading/grade.py "$(SUBMISSIONS)" $(if $(OUT),--out "$(OUT)") $(if $(JOBS),--jobs $(JOBS)) \
+		$(if $(FORCE),--force) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(UNSAFE_NO_SANDBOX),--unsafe-no-sandbox)
 
 # Speed and training targets, each printed against torch or its target in the same run (a few minutes).
 bench: $(SETUP)

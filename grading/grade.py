@@ -1,32 +1,39 @@
-"""Autograde a folder of submissions with nbgrader, non-interactively, and write grades.csv.
+"""Autograde a folder of submissions with nbgrader, each in its own sandbox, and write grades.csv.
 
-    python grading/grade.py SUBMISSIONS [--out DIR] [--timeout SECONDS] [--assignment a1 ...]
+    python grading/grade.py SUBMISSIONS [--out DIR] [--jobs N] [--force] [--timeout SECONDS]
+                            [--assignment a1 ...] [--no-feedback] [--unsafe-no-sandbox]
 
 SUBMISSIONS holds ``<student>/<assignment>/<assignment>.ipynb`` (the layout of nbgrader's
-``submitted/`` folder, so a JupyterHub course's ``nbgrader collect`` output works as is).
-Grading happens in a temporary course directory with a fresh gradebook: every assignment found in
-the submissions is registered from ``solutions/`` with ``nbgrader generate_assignment`` (so nbgrader
-knows the grade cells and their points), then ``nbgrader autograde`` grades all students of that
-assignment in one call and ``nbgrader generate_feedback`` writes one HTML page per student.
-A notebook that is not valid JSON / nbformat is reported with a clear error and skipped; everyone
-else is still graded. Results land in ``--out`` (default: the repository root):
+``submitted/`` folder, so ``nbgrader collect`` or ``nbgrader zip_collect`` output works as is).
+Every assignment found is registered once from ``solutions/`` (nbgrader generate_assignment, a
+fresh gradebook); then every submission is graded on its own (grading/worker.py): its own copy of
+the gradebook, its kernel in a bubblewrap sandbox (grading/sandbox.py), ``--jobs`` at a time
+(default: one per core). A submission whose notebook, assignment source and grader are unchanged
+since the last run into the same ``--out`` is not graded again (``--force`` regrades). Results
+(default ``--out``: results/ in the repository):
 
-    grades.csv                               one row per student and assignment (grading/export_grades.py)
-    feedback/<student>/<assignment>/*.html   what to send back to each student
-    autograded/<student>/<assignment>/*.ipynb the executed notebooks, for the record
+    grades.csv                                 one row per student and assignment
+    feedback/<student>/<a>/<a>.html            what to send back (feedback/_mathjax: offline maths)
+    autograded/<student>/<a>/<a>.ipynb         the executed notebooks, for the record
+    logs/<student>/<a>.log                     everything the grader did for that submission
+    similarity-<a>.html ...                    the similarity report (cnnlab.grading.similarity)
 
-Exit status: 0 when every submission was graded, 1 when some could not be (they still get a row
-with status ``error: ...``), 2 on a usage error.
+Exit status: 0 when every submission was graded; 1 when some could not be (each has a row with
+status ``error: ...`` pointing at its log); 2 on a usage error; 3 when the sandbox does not work
+here (nothing graded; see --unsafe-no-sandbox).
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import dataclasses
+import hashlib
+import importlib
 import json
+import multiprocessing
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -35,7 +42,18 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from grading.export_grades import export_grades, write_csv  # noqa: E402
+from grading.export_grades import COURSE_ORDER, grade_cell_order, write_csv  # noqa: E402
+from grading.worker import Job, Result, grade_one, init_worker  # noqa: E402
+
+NO_SANDBOX = 3
+UNSAFE_WARNING = """
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+!! --unsafe-no-sandbox: students' code runs with YOUR rights, next to the gradebook, the      !!
+!! solutions and the other submissions, with network access. A submission can change its own  !!
+!! or anybody's grade, read the hidden tests, or damage this repository. Use only for code    !!
+!! you trust.                                                                                 !!
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+"""
 
 
 @dataclasses.dataclass
@@ -45,25 +63,6 @@ class Problem:
     student: str
     assignment: str
     message: str
-
-
-def _nbgrader(args: list[str], course: Path, *, log, extra: list[str] = ()) -> int:
-    """Run one ``nbgrader`` command on the temporary course (repo config + overrides)."""
-    exe = Path(sys.executable).with_name("nbgrader")
-    cmd = [str(exe) if exe.exists() else "nbgrader", *args,
-           f"--CourseDirectory.root={course}",
-           f"--CourseDirectory.db_url=sqlite:///{course / 'gradebook.db'}",
-           *extra]
-    log(f"$ nbgrader {' '.join(args)}")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")]))
-    # nbgrader runs `alembic` (and the kernel runs python) from PATH: put this venv first.
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    # Run from the repository so nbgrader picks up nbgrader_config.py.
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        log(proc.stdout[-4000:] + proc.stderr[-8000:])
-    return proc.returncode
 
 
 def check_notebook(path: Path) -> str | None:
@@ -94,6 +93,8 @@ def discover(submissions: Path, solutions: Path, only: list[str] | None):
     wanted: dict[str, list[str]] = {}
     problems: list[Problem] = []
     for student_dir in sorted(p for p in submissions.iterdir() if p.is_dir()):
+        if student_dir.name.startswith("."):
+            continue
         for a_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
             a = a_dir.name
             if a.startswith("."):
@@ -120,78 +121,253 @@ def discover(submissions: Path, solutions: Path, only: list[str] | None):
     return wanted, problems
 
 
+def course_order(assignments) -> list[str]:
+    """Assignments in the order of the course (a1 a2 a3 a4 lab1 lab2), unknown ones after."""
+    return sorted(assignments, key=lambda a: (COURSE_ORDER.index(a) if a in COURSE_ORDER
+                                              else len(COURSE_ORDER), a))
+
+
+def register(template: Path, solutions: Path, assignments: list[str], log) -> dict[str, str]:
+    """Copy solutions/ into ``template`` and register ``assignments`` in its gradebook (in-process
+    nbgrader generate_assignment, which also writes template/exercises/). Returns {a: error}."""
+    from grading.worker import config as job_config
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    shutil.copytree(solutions, template / "solutions", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    fake = Job("", "", Path(), template, template, template)
+    cfg = job_config(fake, template)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+    failed = {}
+    for a in assignments:
+        r = api.generate_assignment(a, force=True, create=True)
+        if not r["success"]:
+            log(r.get("log", "") + (r.get("error") or ""))
+            failed[a] = "could not register the assignment (nbgrader generate_assignment failed)"
+    return failed
+
+
+def grader_fingerprint(solutions: Path, a: str, options: dict) -> str:
+    """What a cached grade depends on besides the notebook: the assignment's source, the grader's
+    code (grading/, cnnlab/grading, nbgrader_config.py) and the options."""
+    h = hashlib.sha256(json.dumps(options, sort_keys=True).encode())
+    files = sorted((solutions / a).rglob("*")) + sorted((REPO / "grading").glob("*.py"))
+    grading_lib = REPO / "cnnlab" / "grading"
+    files += sorted(grading_lib.rglob("*.py")) if grading_lib.is_dir() else [REPO / "cnnlab" / "grading.py"]
+    files += [REPO / "nbgrader_config.py"]
+    for f in files:
+        if f.is_file() and "__pycache__" not in f.parts:
+            h.update(str(f.relative_to(REPO if REPO in f.parents else f.parent)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _cache_key(notebook: Path, fingerprint: str) -> str:
+    return hashlib.sha256(fingerprint.encode() + notebook.read_bytes()).hexdigest()
+
+
+def error_row(student: str, a: str, message: str, log: str, solutions: Path) -> dict:
+    """The row of a submission that could not be graded: no part scores, total 0."""
+    top = sum(grade_cell_order(a, solutions, points=True).values()) if (solutions / a).is_dir() else ""
+    return {"student": student, "assignment": a, "total": "0", "max_score": f"{top:g}" if top != "" else "",
+            "status": f"error: {message} (see {log})", "log": log}
+
+
+def _run(jobs: list[Job], n: int, log) -> list[Result]:
+    if n <= 1 or len(jobs) <= 1:
+        results = []
+        for job in jobs:
+            results.append(grade_one(job))
+            log(f"  graded {job.student}/{job.assignment}")
+        return results
+    ctx = multiprocessing.get_context("forkserver")
+    counter = ctx.Value("i", 0)
+    results = []
+    with concurrent.futures.ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=init_worker,
+                                                initargs=(counter,)) as pool:
+        for job, res in zip(jobs, pool.map(grade_one, jobs)):
+            results.append(res)
+            log(f"  graded {job.student}/{job.assignment}")
+    return results
+
+
+def _prune(out: Path, keep: set[tuple[str, str]]) -> None:
+    """Remove results of submissions that are not part of this run (nothing stale survives)."""
+    for sub in ("autograded", "feedback"):
+        root = out / sub
+        for d in sorted(root.glob("*/*")) if root.is_dir() else []:
+            if d.parent.name.startswith("_"):
+                continue
+            if (d.parent.name, d.name) not in keep:
+                shutil.rmtree(d, ignore_errors=True)
+    for f in sorted((out / "logs").glob("*/*.log")) if (out / "logs").is_dir() else []:
+        if (f.parent.name, f.stem) not in keep:
+            f.unlink()
+    for f in sorted((out / ".cache").glob("*/*.json")) if (out / ".cache").is_dir() else []:
+        if (f.parent.name, f.stem) not in keep:
+            f.unlink()
+    for root in (out / s for s in ("autograded", "feedback", "logs", ".cache")):
+        for d in sorted(root.glob("*"), reverse=True) if root.is_dir() else []:
+            if d.is_dir() and not any(d.iterdir()):
+                d.rmdir()
+
+
+def similarity(out: Path, submissions: Path, rows: list[dict], log) -> None:
+    """Fill the ``closest`` column from cnnlab.grading.similarity (when it exists)."""
+    try:
+        sim = importlib.import_module("cnnlab.grading.similarity")
+    except ImportError:
+        log("similarity: cnnlab.grading.similarity is not available; the closest column is empty")
+        return
+    for a in course_order({r["assignment"] for r in rows}):
+        nbs = {r["student"]: submissions / r["student"] / a / f"{a}.ipynb" for r in rows
+               if r["assignment"] == a and (submissions / r["student"] / a / f"{a}.ipynb").exists()}
+        if len(nbs) < 2:
+            continue
+        try:
+            closest = sim.report(nbs, a, out)
+        except Exception as exc:  # a report that fails must not lose the grades
+            log(f"similarity: the report for {a} failed ({type(exc).__name__}: {exc})")
+            continue
+        for r in rows:
+            if r["assignment"] == a and r["student"] in closest:
+                other, score = closest[r["student"]]
+                r["closest"] = f"{other} {score:.2f}"
+
+
 def grade(submissions: Path, out: Path, *, assignments: list[str] | None = None,
           timeout: int | None = None, solutions: Path = REPO / "solutions",
-          workdir: Path | None = None, extra: list[str] = (), feedback: bool = True,
+          workdir: Path | None = None, feedback: bool = True, jobs: int | None = None,
+          force: bool = False, sandbox: bool = True, notebook_timeout: int = 1800,
           log=print) -> tuple[list[dict], list[Problem]]:
-    """Grade everything under ``submissions``; write grades.csv, feedback/ and autograded/ in ``out``.
+    """Grade everything under ``submissions``; write grades.csv, feedback/, autograded/, logs/ in ``out``.
 
     Returns (rows of grades.csv, problems). ``timeout`` overrides the per-cell timeout of
-    nbgrader_config.py; ``extra`` are more ``--Class.trait=value`` overrides for every command.
+    nbgrader_config.py; ``jobs`` submissions are graded at a time (default: all cores);
+    ``workdir`` keeps the template course (the tests look at its release).
     """
-    submissions, out = Path(submissions).resolve(), Path(out).resolve()
-    wanted, problems = discover(submissions, Path(solutions), assignments)
+    submissions, out, solutions = Path(submissions).resolve(), Path(out).resolve(), Path(solutions).resolve()
+    if sandbox:
+        from grading.sandbox import probe
+
+        why = probe()
+        if why:
+            raise RuntimeError(f"the sandbox does not work here: {why}")
+    # nbgrader runs `alembic` from PATH when it creates a gradebook: this venv's first
+    venv_bin = str(Path(sys.executable).parent)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != venv_bin:
+        os.environ["PATH"] = os.pathsep.join([venv_bin, os.environ.get("PATH", "")])
+    wanted, problems = discover(submissions, solutions, assignments)
     for p in problems:
         log(f"ERROR {p.student}/{p.assignment}: {p.message}")
-    extra = list(extra) + ([f"--Execute.timeout={timeout}"] if timeout else [])
-    owned_tmp = workdir is None
-    course = Path(tempfile.mkdtemp(prefix="cnnlab-grade-")) if owned_tmp else Path(workdir)
+    owned = workdir is None
+    template = Path(tempfile.mkdtemp(prefix="cnnlab-grade-")) if owned else Path(workdir).resolve()
+    template.chmod(0o700)
+    out.mkdir(parents=True, exist_ok=True)
     try:
-        shutil.copytree(solutions, course / "solutions", dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-        unregistered: set[str] = set()
-        for a, students in sorted(wanted.items()):
-            if _nbgrader(["generate_assignment", a, "--force"], course, log=log, extra=extra):
-                problems.extend(Problem(s, a, "could not register the assignment (see log)")
-                                for s in students)
-                unregistered.add(a)
-                continue
-            for s in students:
-                dest = course / "submitted" / s / a
-                shutil.copytree(submissions / s / a, dest, dirs_exist_ok=True,
-                                ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-            # One call grades every student of the assignment; a failure of one student's
-            # notebook makes nbgrader exit non-zero but the others are graded all the same.
-            _nbgrader(["autograde", a, "--force"], course, log=log, extra=extra)
-            if feedback:
-                _nbgrader(["generate_feedback", a, "--force"], course, log=log, extra=extra)
-        rows = export_grades(f"sqlite:///{course / 'gradebook.db'}", sorted(wanted),
-                             problems=problems) if wanted else export_grades(None, [], problems=problems)
-        graded = {(r["student"], r["assignment"]) for r in rows if r["status"] == "graded"}
-        for a, students in wanted.items():
-            for s in students:
-                if (s, a) not in graded and a not in unregistered:
-                    msg = "nbgrader could not grade this submission (see the log)"
-                    problems.append(Problem(s, a, msg))
-                    for r in rows:
-                        if (r["student"], r["assignment"]) == (s, a):
-                            r["status"] = f"error: {msg}"
-        out.mkdir(parents=True, exist_ok=True)
-        write_csv(rows, out / "grades.csv")
-        for sub in ("feedback", "autograded"):
-            if (course / sub).exists():
-                shutil.copytree(course / sub, out / sub, dirs_exist_ok=True)
+        failed = register(template, solutions, course_order(wanted), log) if wanted else {}
+        options = {"timeout": timeout, "feedback": feedback, "sandbox": sandbox,
+                   "notebook_timeout": notebook_timeout}
+        todo: list[Job] = []
+        cached: list[Result] = []
+        keys: dict[tuple[str, str], str] = {}
+        for a in course_order(wanted):
+            fp = grader_fingerprint(solutions, a, options)
+            for s in wanted[a]:
+                nb = submissions / s / a / f"{a}.ipynb"
+                if a in failed:
+                    problems.append(Problem(s, a, failed[a]))
+                    continue
+                keys[(s, a)] = key = _cache_key(nb, fp)
+                cache = out / ".cache" / s / f"{a}.json"
+                if not force and cache.exists() and (out / "logs" / s / f"{a}.log").exists():
+                    entry = json.loads(cache.read_text())
+                    if entry.get("key") == key:
+                        cached.append(Result(s, a, entry["row"], entry["error"], entry["log"]))
+                        continue
+                todo.append(Job(s, a, nb, template, out, template / "jobs" / f"{len(todo)}",
+                                timeout=timeout, notebook_timeout=notebook_timeout,
+                                sandbox=sandbox, feedback=feedback))
+        n = jobs or os.cpu_count() or 1
+        log(f"grading {len(todo)} submissions ({len(cached)} unchanged since the last run), "
+            f"{min(n, max(len(todo), 1))} at a time")
+        if feedback and todo:
+            from grading.feedback import install_mathjax
+
+            install_mathjax(out / "feedback")
+        results = _run(todo, n, log)
+        for r in results:
+            cache = out / ".cache" / r.student / f"{r.assignment}.json"
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps({"key": keys[(r.student, r.assignment)], "row": r.row,
+                                         "error": r.error, "log": r.log}, sort_keys=True))
+        rows = []
+        for r in sorted(cached + results, key=lambda r: (r.student, r.assignment)):
+            if r.error:
+                problems.append(Problem(r.student, r.assignment, f"{r.error} (see {r.log})"))
+                row = error_row(r.student, r.assignment, r.error, r.log, solutions)
+                row["flags"] = r.row.get("flags", "")
+            else:
+                row = dict(r.row, log=r.log)
+            rows.append(row)
+        for p in problems:
+            if not any((row["student"], row["assignment"]) == (p.student, p.assignment) for row in rows):
+                rel = Path("logs") / p.student / f"{p.assignment}.log"
+                for stale in ("autograded", "feedback"):  # no old feedback next to an error row
+                    shutil.rmtree(out / stale / p.student / p.assignment, ignore_errors=True)
+                (out / ".cache" / p.student / f"{p.assignment}.json").unlink(missing_ok=True)
+                (out / rel).parent.mkdir(parents=True, exist_ok=True)
+                (out / rel).write_text(f"{p.student}/{p.assignment} was not graded: {p.message}\n")
+                rows.append(error_row(p.student, p.assignment, p.message, str(rel), solutions))
+        order = {a: i for i, a in enumerate(course_order({r["assignment"] for r in rows}))}
+        rows.sort(key=lambda r: (r["student"], order[r["assignment"]]))
+        similarity(out, submissions, [r for r in rows if r["status"] == "graded"], log)
+        _prune(out, {(r["student"], r["assignment"]) for r in rows})
+        write_csv(rows, out / "grades.csv", solutions)
         return rows, problems
     finally:
-        if owned_tmp:
-            shutil.rmtree(course, ignore_errors=True)
+        if owned:
+            shutil.rmtree(template, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("submissions", type=Path, help="folder of <student>/<assignment>/")
-    parser.add_argument("--out", type=Path, default=REPO, help="where grades.csv etc. go")
+    parser.add_argument("--out", type=Path, default=REPO / "results", help="results folder")
     parser.add_argument("--timeout", type=int, default=None, help="per-cell timeout (seconds)")
+    parser.add_argument("--notebook-timeout", type=int, default=1800,
+                        help="wall-clock limit per notebook (seconds)")
     parser.add_argument("--assignment", action="append", default=None,
                         help="grade only this assignment (repeatable)")
+    parser.add_argument("--jobs", "-j", type=int, default=None,
+                        help="submissions graded at a time (default: all cores)")
+    parser.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
     parser.add_argument("--no-feedback", action="store_true", help="skip generate_feedback")
+    parser.add_argument("--unsafe-no-sandbox", action="store_true",
+                        help="run students' code WITHOUT the sandbox (dangerous; see the guide)")
     args = parser.parse_args(argv)
     if not args.submissions.is_dir():
         print(f"grade.py: {args.submissions} is not a folder of <student>/<assignment>/",
               file=sys.stderr)
         return 2
+    if args.jobs is not None and args.jobs < 1:
+        print("grade.py: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    if args.unsafe_no_sandbox:
+        print(UNSAFE_WARNING, file=sys.stderr)
+    else:
+        from grading.sandbox import probe
+
+        why = probe()
+        if why:
+            print(f"grade.py: refusing to grade: the sandbox does not work here: {why}.",
+                  file=sys.stderr)
+            return NO_SANDBOX
     rows, problems = grade(args.submissions, args.out, assignments=args.assignment,
-                           timeout=args.timeout, feedback=not args.no_feedback)
+                           timeout=args.timeout, feedback=not args.no_feedback, jobs=args.jobs,
+                           force=args.force, sandbox=not args.unsafe_no_sandbox,
+                           notebook_timeout=args.notebook_timeout)
     print(f"Graded {sum(r['status'] == 'graded' for r in rows)} submissions; "
           f"{len(problems)} could not be graded. Wrote {args.out / 'grades.csv'}.")
     for p in problems:

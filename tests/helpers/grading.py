@@ -4,8 +4,8 @@ A "submission" is the released notebook (exercises/<a>/<a>.ipynb) as a student w
 ``full_submission(a)`` fills every answer cell with the solution's code, ``blank_submission(a)``
 is the release untouched, ``edit(nb, grade_id, old, new)`` introduces one bug by editing one cell's
 source. ``grade_all(a, {student: notebook-or-bytes}, tmp)`` runs the real pipeline
-(grading/grade.py: nbgrader generate_assignment, one ``nbgrader autograde`` call for all students,
-optionally generate_feedback) and returns the rows of grades.csv keyed by student.
+(grading/grade.py: nbgrader generate_assignment once, then every student autograded in their own
+sandbox, optionally generate_feedback) and returns the rows of grades.csv keyed by student.
 """
 
 from __future__ import annotations
@@ -94,23 +94,47 @@ def grade_cells(a: str) -> dict[str, float]:
             if c.get("metadata", {}).get("nbgrader", {}).get("grade")}
 
 
-def grade_all(a: str, students: dict, tmp: Path, *, timeout: int = 30, feedback: bool = False):
-    """Grade ``students`` ({name: notebook or raw bytes}) for assignment ``a`` in ``tmp``.
+def sandbox_available() -> bool:
+    """True when the bubblewrap sandbox works here (grading/sandbox.py's probe)."""
+    from grading.sandbox import probe
 
-    Returns ({student: row of grades.csv}, problems, workdir); rows hold floats for the parts.
-    """
-    subs, out, work = tmp / "submissions", tmp / "out", tmp / "course"
+    return probe() is None
+
+
+def write_submissions(a: str, students: dict, subs: Path) -> Path:
+    """Write ``students`` ({name: notebook or raw bytes}) as ``subs/<name>/<a>/<a>.ipynb``."""
     for name, nb in students.items():
         d = subs / name / a
-        d.mkdir(parents=True)
+        d.mkdir(parents=True, exist_ok=True)
         if isinstance(nb, bytes):
             (d / f"{a}.ipynb").write_bytes(nb)
         else:
             nbformat.write(nb, str(d / f"{a}.ipynb"))
+    return subs
+
+
+def read_csv(path: Path) -> dict:
+    """{student: row} of a grades.csv (one assignment)."""
+    with open(path, newline="") as f:
+        return {r["student"]: r for r in csv.DictReader(f)}
+
+
+def grade_all(a: str, students: dict, tmp: Path, *, timeout: int = 30, feedback: bool = False,
+              jobs: int | None = None, sandbox: bool | None = None):
+    """Grade ``students`` ({name: notebook or raw bytes}) for assignment ``a`` in ``tmp``.
+
+    Returns ({student: row of grades.csv}, problems, workdir, out, log); rows hold strings.
+    ``sandbox`` None: the bubblewrap sandbox when it works here, else without (the grading logic
+    is the same; tests/pipeline/test_sandbox.py skips then). ``jobs``: submissions at a time.
+    """
+    subs, out, work = tmp / "submissions", tmp / "out", tmp / "course"
+    write_submissions(a, students, subs)
     work.mkdir()
     logs: list[str] = []
+    if sandbox is None:
+        sandbox = sandbox_available()
     _, problems = grade(subs, out, assignments=[a], timeout=timeout, workdir=work,
-                        feedback=feedback, log=logs.append)
+                        feedback=feedback, log=logs.append, jobs=jobs, sandbox=sandbox)
     with open(out / "grades.csv", newline="") as f:
         rows = {r["student"]: r for r in csv.DictReader(f)}
     return rows, problems, work, out, "\n".join(logs)

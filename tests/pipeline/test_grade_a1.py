@@ -7,6 +7,7 @@ edited test cells, a malformed notebook); the other assignments carry their own 
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -51,7 +52,30 @@ def _students():
         "edited_tests": edited_tests,
         "metadata_stripped": meta_stripped,
         "malformed": b'{"cells": [ this is not JSON',
+        # a kernel that dies in one answer costs that part only (grading/execute.py restarts it)
+        "exits_in_relu": edit(full, "a1_relu", "def relu(x):", "def relu(x):\n    import os; os._exit(0)"),
+        "sigkill_in_cross_entropy": edit(full, "a1_cross_entropy", "def cross_entropy(z, t):",
+                                         "def cross_entropy(z, t):\n    import os, signal; os.kill(os.getpid(), signal.SIGKILL)"),
+        "segfault_in_sigmoid": edit(full, "a1_sigmoid", "def sigmoid(x):",
+                                    "def sigmoid(x):\n    import ctypes; ctypes.string_at(0)"),
+        "exits_at_top_level": edit(full, "a1_squared_error", "def squared_error(o, t):",
+                                   "import os; os._exit(3)\n\n\ndef squared_error(o, t):"),
+        # a deleted answer with its test, and edited metadata, cost the affected part only
+        "deleted_answer_and_test": delete_cells(full, "a1_relu", "a1_relu_tests"),
+        "edited_metadata": _edited_metadata(full),
     }
+
+
+def _edited_metadata(full):
+    nb = copy.deepcopy(full)
+    cell(nb, "a1_softmax_tests").metadata.nbgrader["points"] = 100   # more points
+    cell(nb, "a1_cross_entropy_tests").metadata.nbgrader["grade"] = False  # not graded
+    cell(nb, "a1_relu_tests").metadata.nbgrader["grade_id"] = "a1_relu_tests_mine"  # renamed
+    del cell(nb, "a1_sigmoid").metadata["nbgrader"]  # the answer cell is no longer an answer
+    cell(nb, "a1_squared_error_tests").cell_type = "markdown"  # the test is text
+    cell(nb, "a1_squared_error_tests").pop("outputs", None)
+    cell(nb, "a1_squared_error_tests").pop("execution_count", None)
+    return nb
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +108,8 @@ def test_solution_scores_full_marks(graded):
 
 def test_same_submission_same_grade(graded):
     rows = graded[0]
-    same = {k: v for k, v in rows["solution"].items() if k != "student"}
-    again = {k: v for k, v in rows["solution_again"].items() if k != "student"}
+    same = {k: v for k, v in rows["solution"].items() if k not in ("student", "log")}
+    again = {k: v for k, v in rows["solution_again"].items() if k not in ("student", "log")}
     assert same == again
 
 
@@ -156,6 +180,49 @@ def test_feedback_html_for_every_graded_student(graded):
     assert "largest relative error" in text  # the teaching message reaches the student
 
 
+def _hidden_lines() -> list[str]:
+    from grading.feedback import hidden_lines
+    from helpers.grading import source_nb
+
+    return sorted(set().union(*(hidden_lines(c.source) for c in source_nb(A).cells)))
+
+
+def test_feedback_shows_scores_first_and_no_hidden_tests_or_paths(graded):
+    out = graded[3]
+    secret = _hidden_lines()
+    assert len(secret) > 10
+    for student in ("wrong_sign", "solution", "exception", "segfault_in_sigmoid"):
+        text = (out / "feedback" / student / A / f"{A}.html").read_text()
+        leaked = [line for line in secret if line in text or line.replace('"', "&quot;") in text]
+        assert leaked == [], (student, leaked[:3])
+        assert str(REPO) not in text and "/cnnlab/grading" not in text and "site-packages" not in text
+        assert "cdnjs" not in text and "../../_mathjax/tex-svg-full.js" in text
+    text = (out / "feedback" / "wrong_sign" / A / f"{A}.html").read_text()
+    summary = text.index("Your grade: 16 / 20")
+    assert summary < text.index("largest relative error")  # the verdict comes first, in the table
+    assert summary < text.index("def cross_entropy")        # before the notebook itself
+    assert (out / "feedback" / "_mathjax" / "tex-svg-full.js").exists()
+
+
+@pytest.mark.parametrize("student,part", [
+    ("exits_in_relu", "a1_relu_tests"), ("sigkill_in_cross_entropy", "a1_cross_entropy_tests"),
+    ("segfault_in_sigmoid", "a1_sigmoid_tests"), ("exits_at_top_level", "a1_squared_error_tests")])
+def test_a_kernel_that_dies_costs_that_part_only(graded, student, part):
+    _check(graded, student, zero=(part,))
+    nb = json.loads((graded[3] / "autograded" / student / A / f"{A}.ipynb").read_text())
+    died = [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("ename") == "KernelDied"]
+    assert len(died) == 1, died  # said once, in the cell that killed it
+
+
+def test_deleted_answer_and_test_cost_that_part_only(graded):
+    _check(graded, "deleted_answer_and_test", zero=("a1_relu_tests",))
+
+
+def test_edited_metadata_is_restored_from_the_release(graded):
+    _check(graded, "edited_metadata")
+
+
 def test_grades_csv_columns(graded):
     header = (graded[3] / "grades.csv").read_text().splitlines()[0].split(",")
-    assert header == ["student", "assignment", *grade_cells(A), "total", "max_score", "status"]
+    assert header == ["student", "assignment", *grade_cells(A), "total", "max_score", "status",
+                      "flags", "closest", "log"]
