@@ -149,15 +149,19 @@ def grade_one(job: Job) -> Result:
         shutil.copy(job.notebook, home / f"{a}.ipynb")
         cfg = config(job, course)
         api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+        t1 = time.perf_counter()
         r = api.autograde(a, s, force=True, create=True)
         log.append(r.get("log", ""))
+        log.append(f"autograde took {time.perf_counter() - t1:.1f} s")
         if not r["success"]:
             why = (r.get("error") or "").strip().splitlines()
             error = "nbgrader could not grade this submission" + (f" ({why[-1][:200]})" if why else "")
         else:
             apply_evidence(course, job, log)
             if job.feedback:
+                t1 = time.perf_counter()
                 fb = api.generate_feedback(a, s, force=True)
+                log.append(f"generate_feedback took {time.perf_counter() - t1:.1f} s")
                 log.append(fb.get("log", ""))
                 html = course / "feedback" / s / a / f"{a}.html"
                 if fb["success"] and html.exists():
