@@ -16,7 +16,7 @@ since the last run into the same ``--out`` is not graded again (``--force`` regr
     feedback/<student>/<a>/<a>.html            what to send back (feedback/_mathjax: offline maths)
     autograded/<student>/<a>/<a>.ipynb         the executed notebooks, for the record
     logs/<student>/<a>.log                     everything the grader did for that submission
-    similarity-<a>.html ...                    the similarity report (cnnlab.grading.similarity)
+    similarity-<a>.html, similarity-<a>.csv    the similarity report (grading/similarity.py)
 
 Exit status: 0 when every submission was graded; 1 when some could not be (each has a row with
 status ``error: ...`` pointing at its log); 2 on a usage error; 3 when the sandbox does not work
@@ -174,6 +174,20 @@ def error_row(student: str, a: str, message: str, log: str, solutions: Path) -> 
             "status": f"error: {message} (see {log})", "log": log}
 
 
+def warm_evidence(assignments: list[str], solutions: Path, log) -> None:
+    """Run the instructor's notebooks for grading/evidence.py once, here, before the workers need
+    their trusted records (cached by checksum; a no-op when cached)."""
+    try:
+        evidence = importlib.import_module("grading.evidence")
+    except ImportError:
+        return
+    for a in assignments:
+        try:
+            evidence.trusted_records(a, solutions=solutions)
+        except Exception as exc:  # each worker will report it in its log
+            log(f"evidence: the trusted records of {a} could not be computed ({type(exc).__name__}: {exc})")
+
+
 def _run(jobs: list[Job], n: int, log) -> list[Result]:
     if n <= 1 or len(jobs) <= 1:
         results = []
@@ -182,6 +196,8 @@ def _run(jobs: list[Job], n: int, log) -> list[Result]:
             log(f"  graded {job.student}/{job.assignment}")
         return results
     ctx = multiprocessing.get_context("forkserver")
+    # the fork server imports nbgrader, nbconvert and the grader once; every worker forks from it
+    ctx.set_forkserver_preload(["grading.preload"])
     counter = ctx.Value("i", 0)
     results = []
     with concurrent.futures.ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=init_worker,
@@ -207,6 +223,10 @@ def _prune(out: Path, keep: set[tuple[str, str]]) -> None:
     for f in sorted((out / ".cache").glob("*/*.json")) if (out / ".cache").is_dir() else []:
         if (f.parent.name, f.stem) not in keep:
             f.unlink()
+    present = {a for _, a in keep}
+    for f in sorted(out.glob("similarity-*.*")):
+        if f.stem[len("similarity-"):] not in present:
+            f.unlink()
     for root in (out / s for s in ("autograded", "feedback", "logs", ".cache")):
         for d in sorted(root.glob("*"), reverse=True) if root.is_dir() else []:
             if d.is_dir() and not any(d.iterdir()):
@@ -214,11 +234,11 @@ def _prune(out: Path, keep: set[tuple[str, str]]) -> None:
 
 
 def similarity(out: Path, submissions: Path, rows: list[dict], log) -> None:
-    """Fill the ``closest`` column from cnnlab.grading.similarity (when it exists)."""
+    """Fill the ``closest`` column from grading/similarity.py (its report goes beside grades.csv)."""
     try:
-        sim = importlib.import_module("cnnlab.grading.similarity")
-    except ImportError:
-        log("similarity: cnnlab.grading.similarity is not available; the closest column is empty")
+        sim = importlib.import_module("grading.similarity")
+    except ImportError as exc:
+        log(f"similarity: grading/similarity.py cannot be imported ({exc}); the closest column is empty")
         return
     for a in course_order({r["assignment"] for r in rows}):
         nbs = {r["student"]: submissions / r["student"] / a / f"{a}.ipynb" for r in rows
@@ -289,6 +309,7 @@ def grade(submissions: Path, out: Path, *, assignments: list[str] | None = None,
                 todo.append(Job(s, a, nb, template, out, template / "jobs" / f"{len(todo)}",
                                 timeout=timeout, notebook_timeout=notebook_timeout,
                                 sandbox=sandbox, feedback=feedback))
+        warm_evidence(sorted({j.assignment for j in todo}), template / "solutions", log)
         n = jobs or os.cpu_count() or 1
         log(f"grading {len(todo)} submissions ({len(cached)} unchanged since the last run), "
             f"{min(n, max(len(todo), 1))} at a time")

@@ -16,6 +16,7 @@ import importlib
 import os
 import shutil
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -82,25 +83,26 @@ def config(job: Job, course: Path):
 
 
 def optional(name: str):
-    """cnnlab.grading.<name> when it exists (written by the verdict work), else None."""
+    """grading.<name> (evidence, flags, similarity) when it can be imported, else None."""
     try:
-        return importlib.import_module(f"cnnlab.grading.{name}")
+        return importlib.import_module(f"grading.{name}")
     except ImportError:
         return None
 
 
 def apply_evidence(course: Path, job: Job, log: list[str]) -> None:
-    """Zero every test cell whose passing the grader cannot confirm (cnnlab.grading.evidence)."""
+    """Zero every test cell whose passing the grader cannot confirm (grading/evidence.py), in the
+    gradebook (so the feedback and grades.csv agree) and with a message in that cell."""
     evidence = optional("evidence")
     if evidence is None:
-        log.append("evidence: cnnlab.grading.evidence is not available; nbgrader's verdicts stand")
+        log.append("evidence: grading/evidence.py cannot be imported; nbgrader's verdicts stand")
         return
     import nbformat
     from nbgrader.api import Gradebook
 
     path = course / "autograded" / job.student / job.assignment / f"{job.assignment}.ipynb"
     nb = nbformat.read(str(path), as_version=4)
-    verdicts = evidence.verify(job.assignment, nb)
+    verdicts = evidence.verify(job.assignment, nb, solutions=job.template / "solutions")
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         for cell in nb.cells:
             gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
@@ -115,6 +117,14 @@ def apply_evidence(course: Path, job: Job, log: list[str]) -> None:
                 log.append(f"evidence: {gid} scored 0: {message}")
         gb.db.commit()
     nbformat.write(nb, str(path))
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its reaped children (the kernels)."""
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _replace(src: Path, dest: Path) -> None:
@@ -132,11 +142,15 @@ def grade_one(job: Job) -> Result:
     from grading.feedback import offline_mathjax
 
     s, a = job.student, job.assignment
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _cpu()
     log: list[str] = [f"grading {s}/{a} ({job.notebook.name}, sandbox: {'on' if job.sandbox else 'OFF'})"]
     error = None
     row: dict = {}
-    course = job.work / "course"
+    # the course copy (gradebook, autograded notebook, feedback) in memory when /dev/shm exists:
+    # sqlite's commits would otherwise wait for the disk; the sandbox's scratch stays on disk
+    shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    scratch = Path(tempfile.mkdtemp(prefix="cnnlab-job-", dir=shm))
+    course = scratch / "course"
     try:
         shutil.rmtree(job.work, ignore_errors=True)
         (course / "submitted" / s / a).mkdir(parents=True)
@@ -177,7 +191,7 @@ def grade_one(job: Job) -> Result:
             import nbformat
 
             nb = nbformat.read(str(job.notebook), as_version=4)
-            row["flags"] = ";".join(flags.scan(nb, a))
+            row["flags"] = ";".join(flags.scan(nb, a, solutions=job.template / "solutions"))
     except Exception:
         log.append(traceback.format_exc())
         error = "the grader failed on this submission"
@@ -186,9 +200,11 @@ def grade_one(job: Job) -> Result:
         log.append("--- the kernel's own output ---\n" + kernel_log.read_text(errors="replace")[-20000:])
     for sub in ("autograded", "feedback"):
         _replace(course / sub / s / a, job.out / sub / s / a)
-    log.append(f"done in {time.perf_counter() - t0:.1f} s" + (f"; ERROR: {error}" if error else ""))
+    log.append(f"done in {time.perf_counter() - t0:.1f} s (cpu {_cpu() - cpu0:.1f} s, kernel included)"
+               + (f"; ERROR: {error}" if error else ""))
     rel = Path("logs") / s / f"{a}.log"
     (job.out / rel).parent.mkdir(parents=True, exist_ok=True)
     (job.out / rel).write_text("\n".join(log) + "\n", encoding="utf-8")
     shutil.rmtree(job.work, ignore_errors=True)
+    shutil.rmtree(scratch, ignore_errors=True)
     return Result(s, a, row, error, str(rel))

@@ -200,7 +200,7 @@ def test_feedback_shows_scores_first_and_no_hidden_tests_or_paths(graded):
     text = (out / "feedback" / "wrong_sign" / A / f"{A}.html").read_text()
     summary = text.index("Your grade: 16 / 20")
     assert summary < text.index("largest relative error")  # the verdict comes first, in the table
-    assert summary < text.index("def cross_entropy")        # before the notebook itself
+    assert summary < text.index("Assignment 1:")            # before the notebook itself
     assert (out / "feedback" / "_mathjax" / "tex-svg-full.js").exists()
 
 

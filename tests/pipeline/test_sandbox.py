@@ -57,6 +57,8 @@ for _p in [SUBS + "/honest1/a1/a1.ipynb", "../../honest1/a1/a1.ipynb", "../hones
 """
 WRITE = PRELUDE + """
 import cnnlab
+print("whoami", os.getuid(), os.geteuid(), [l.split()[1] for l in open("/proc/self/status") if l.startswith("CapEff")][0])
+print("sees", sorted(os.listdir("/")), sorted(os.listdir(".")), os.environ.get("PYTHONPATH"))
 _targets = [OUT + "/grades.csv", OUT + "/feedback/honest1/a1/a1.html", REPO + "/gradebook.db",
             REPO + "/cnnlab/gradcheck.py", os.path.dirname(cnnlab.__file__) + "/gradcheck.py",
             REPO + "/solutions/a1/a1.ipynb", REPO + "/exercises/a1/a1.ipynb",
@@ -208,7 +210,14 @@ def test_writes_change_nothing_outside_the_sandbox(attacked):
     assert not any(attacked["mark"].iterdir()), list(attacked["mark"].iterdir())
     assert (attacked["subs"] / "honest1" / A / f"{A}.ipynb").read_bytes() == attacked["honest_before"]
     assert _scores(attacked["rows"], "writes_everything") == expected_parts(A)
-    assert "wrote" not in _printed(attacked["out"], "writes_everything")
+    printed = _printed(attacked["out"], "writes_everything")
+    assert "wrote" not in printed
+    # an unprivileged uid with no capabilities, even though CI's grader runs as root
+    uid, euid, caps = printed.split("whoami ")[1].split()[:3]
+    assert int(uid) != 0 and int(euid) != 0 and int(caps, 16) == 0, printed
+    # its own folder holds only its notebook; the repository is not on its path
+    assert "sees" in printed and "['a1.ipynb']" in printed and "/opt/cnnlab" in printed, printed
+    assert str(REPO) not in printed.split("sees")[1].splitlines()[0]
 
 
 def test_detached_processes_die_with_the_kernel(attacked):
