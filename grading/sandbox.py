@@ -214,7 +214,10 @@ class SandboxKernelManager(AsyncKernelManager):
     sandbox_uid_base = 60000
     sandbox_uid = Integer(60000, help="the unprivileged uid the kernel runs as (root graders)").tag(config=True)
     memory_mb = Integer(6144, help="address-space limit of the kernel (MiB)").tag(config=True)
-    nproc = Integer(256, help="limit on processes and threads of the sandbox's uid").tag(config=True)
+    # as root every worker's kernels have a uid of their own, so 256 bounds one sandbox; as an
+    # ordinary user the limit counts all of that user's processes, hence a looser default
+    nproc = Integer(256 if _as_root() else 4096,
+                    help="limit on processes and threads of the sandbox's uid").tag(config=True)
     wall_s = Integer(1800, help="wall-clock limit of one kernel (seconds)").tag(config=True)
 
     def __init__(self, **kwargs):
