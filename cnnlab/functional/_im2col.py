@@ -39,11 +39,12 @@ import numpy as np
 
 from cnnlab._checks import Pair
 
-# Columns per chunk. Smaller chunks stay in the cache: on one thread the benchmark's conv takes 29 ms
-# in 4 MiB chunks, 37 ms in 16 MiB ones, ~50 ms as one whole batch. But a threaded BLAS synchronises
-# its threads at every matmul, and on a busy machine, where a thread may wait for a core, the 4x
-# more matmuls of 4 MiB chunks made a 2-thread call about 2x slower (median of 15) than 16 MiB.
-CHUNK_BYTES = 2 ** 24
+# Columns per chunk, a compromise measured on the benchmark's conv. Smaller chunks stay in the
+# cache: on one thread it takes 29 ms in 4 MiB chunks, 31 ms in 8 MiB, 37 ms in 16 MiB, ~50 ms as
+# one whole batch. But a threaded BLAS synchronises its threads at every matmul, and on a busy
+# machine, where a thread may wait for a core, each halving of the number of chunks cut the
+# median 2-thread time by 1.3-2x.
+CHUNK_BYTES = 2 ** 23
 
 
 class Grid(NamedTuple):
