@@ -127,6 +127,20 @@ def course_order(assignments) -> list[str]:
                                               else len(COURSE_ORDER), a))
 
 
+def _alembic_in_process() -> None:
+    """nbgrader asks a new ``alembic heads`` process for the schema version when it creates a
+    gradebook (seconds on a busy machine); ask alembic's Python API instead: the same answer."""
+    import nbgrader.api
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import _temp_alembic_ini
+
+    def heads() -> str:
+        with _temp_alembic_ini("sqlite:////tmp/gradebook.db") as ini:
+            return ScriptDirectory.from_config(Config(ini)).get_current_head()
+    nbgrader.api.get_alembic_version = heads
+
+
 def register(template: Path, solutions: Path, assignments: list[str], log) -> dict[str, str]:
     """Copy solutions/ into ``template`` and register ``assignments`` in its gradebook (in-process
     nbgrader generate_assignment, which also writes template/exercises/). Returns {a: error}."""
@@ -134,6 +148,7 @@ def register(template: Path, solutions: Path, assignments: list[str], log) -> di
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
+    _alembic_in_process()
     shutil.copytree(solutions, template / "solutions", dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     fake = Job("", "", Path(), template, template, template)
