@@ -9,8 +9,10 @@ from cnnlab.grading.compare import GradingError
 
 
 def count_parameters(model: Any) -> int:
-    """Number of trainable parameters of a torch module."""
-    return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
+    """Number of trainable parameters of a torch module (cnnlab.models.summary counts them)."""
+    from cnnlab.models.summary import count_parameters as count
+
+    return count(model, trainable=True)
 
 
 def check_module_output(name: str, module: Any, input_shape: Sequence[int],
@@ -19,7 +21,8 @@ def check_module_output(name: str, module: Any, input_shape: Sequence[int],
     import torch
 
     torch.manual_seed(seed)
-    x = torch.randn(*input_shape)
+    device = next((p.device for p in module.parameters()), torch.device("cpu"))
+    x = torch.randn(*input_shape).to(device)      # drawn on the CPU: the same input on every device
     module.eval()
     try:
         with torch.no_grad():
