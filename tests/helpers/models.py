@@ -36,3 +36,14 @@ def overfit_one_batch(model: "torch.nn.Module", x: "torch.Tensor", y: "torch.Ten
         optimizer.step()
         losses.append(loss.item())
     return losses[0], losses[-1]
+
+
+def fit_reconstruction(model: "torch.nn.Module", x: "torch.Tensor", *, steps: int = 200, lr: float = 1e-2) -> float:
+    """Train an autoencoder to reproduce x (Adam, MSE) and return the last loss."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    for _ in range(steps):
+        loss = F.mse_loss(model(x), x)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return loss.item()

@@ -7,21 +7,10 @@ import pytest
 pytestmark = pytest.mark.torch
 torch = pytest.importorskip("torch")
 
-import torch.nn.functional as F  # noqa: E402
 
 from cnnlab.models import (ConvAutoencoder, DenoisingAutoencoder, FCAutoencoder, StackedAutoencoder,  # noqa: E402
                            corrupt, summary)
-from helpers.models import n_params, one_torch_thread  # noqa: E402,F401
-
-
-def _fit(model, x, steps=200, lr=1e-2):
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    for _ in range(steps):
-        loss = F.mse_loss(model(x), x)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    return loss.item()
+from helpers.models import fit_reconstruction, n_params, one_torch_thread  # noqa: E402,F401
 
 
 def test_shapes_and_parameter_counts():
@@ -58,7 +47,7 @@ def test_linear_autoencoder_learns_a_low_rank_subspace():
     torch.manual_seed(0)
     x = torch.randn(64, 2) @ torch.randn(2, 8)            # rank-2 data
     ae = FCAutoencoder(8, (2,), activation="identity", output_activation="identity")
-    assert _fit(ae, x, steps=300) < 1e-3 * x.square().mean().item()
+    assert fit_reconstruction(ae, x, steps=300) < 1e-3 * x.square().mean().item()
 
 
 def test_corrupt_masking_and_gaussian():

@@ -9,17 +9,7 @@ import torch.nn.functional as F  # noqa: E402
 
 from cnnlab.models import StackedAutoencoder  # noqa: E402
 from cnnlab.train import pretrain_stacked_encoder  # noqa: E402
-from helpers.models import one_torch_thread  # noqa: E402,F401
-
-
-def _fit(model, x, steps=200, lr=1e-2):
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    for _ in range(steps):
-        loss = F.mse_loss(model(x), x)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    return loss.item()
+from helpers.models import fit_reconstruction, one_torch_thread  # noqa: E402,F401
 
 
 def test_greedy_pretraining_then_fine_tuning():
@@ -32,7 +22,7 @@ def test_greedy_pretraining_then_fine_tuning():
     deep = StackedAutoencoder(encoder)
     assert deep.encoder is encoder and deep(x).shape == (128, 16)
     before = F.mse_loss(deep(x), x).item()
-    assert _fit(deep, x, steps=30, lr=3e-3) < before
+    assert fit_reconstruction(deep, x, steps=30, lr=3e-3) < before
     net = deep.classifier(3)
     assert net(x).shape == (128, 3) and net[0] is encoder            # pretrained weights initialise it
     denoising, _ = pretrain_stacked_encoder(x, [8], epochs=1, noise="gaussian", noise_level=0.1, generator=g)
