@@ -7,9 +7,9 @@ tests/pipeline/), then grades the same folder twice through grading/grade.py's `
 path `make grade` takes, sandbox and feedback included -- with ``jobs=1`` and with ``jobs`` = all
 cores, each into a fresh results folder (so nothing is skipped as unchanged). Prints the wall time
 of each run, the amortised seconds per submission (target: <= 5 s with all cores), where the time
-goes (a sandboxed kernel's start-up; per submission, from its log: wall time and CPU time, the
-kernel's included -- the CPU time does not depend on how loaded the machine is), and whether the
-two runs' grades.csv and feedback are byte-identical.
+goes (a sandboxed kernel's start-up; per submission, from its log: wall time, and the grader's own
+CPU time -- nbgrader's conversions, feedback, gradebook -- which does not depend on how loaded the
+machine is; the kernel's CPU is not counted), and whether the two runs' results are byte-identical.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def main(argv=None) -> int:
             t0 = time.perf_counter()
             rows, problems = grade(subs, out, assignments=[a], jobs=jobs, log=logs.append)
             wall = time.perf_counter() - t0
-            done = [re.search(r"done in ([0-9.]+) s \(cpu ([0-9.]+) s", f.read_text())
+            done = [re.search(r"done in ([0-9.]+) s \(grader cpu ([0-9.]+) s", f.read_text())
                     for f in sorted((out / "logs").glob("*/*.log"))]
             per = [float(m.group(1)) for m in done if m]
             cpu = [float(m.group(2)) for m in done if m]
@@ -104,10 +104,10 @@ def main(argv=None) -> int:
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}); a sandboxed kernel starts in "
           f"{results['kernel_startup_s']:.1f} s")
     print(f"{'run':<12}{'jobs':>6}{'wall (s)':>10}{'s/submission':>14}{'one: wall (s)':>15}"
-          f"{'one: cpu (s)':>14}{'graded':>8}")
+          f"{'grader cpu (s)':>16}{'graded':>8}")
     for label, r in runs.items():
         print(f"{label:<12}{r['jobs']:>6}{r['wall_s']:>10.1f}{r['per_submission_s']:>14.2f}"
-              f"{r['grading_one_s_mean']:>15.2f}{r['cpu_one_s_mean']:>14.2f}{r['graded']:>8}")
+              f"{r['grading_one_s_mean']:>15.2f}{r['cpu_one_s_mean']:>16.2f}{r['graded']:>8}")
     best = runs["all cores"]["per_submission_s"]
     print(f"amortised with all cores: {best:.2f} s per submission, target <= {TARGET:.0f} s: "
           f"{'met' if best <= TARGET else 'NOT MET'}; serial and parallel results "

@@ -120,7 +120,7 @@ def apply_evidence(course: Path, job: Job, log: list[str]) -> None:
 
 
 def _cpu() -> float:
-    """CPU seconds of this process and of its reaped children (the kernels)."""
+    """CPU seconds of this process and of its reaped children (bwrap does not pass the kernel's on)."""
     import resource
 
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -200,7 +200,7 @@ def grade_one(job: Job) -> Result:
         log.append("--- the kernel's own output ---\n" + kernel_log.read_text(errors="replace")[-20000:])
     for sub in ("autograded", "feedback"):
         _replace(course / sub / s / a, job.out / sub / s / a)
-    log.append(f"done in {time.perf_counter() - t0:.1f} s (cpu {_cpu() - cpu0:.1f} s, kernel included)"
+    log.append(f"done in {time.perf_counter() - t0:.1f} s (grader cpu {_cpu() - cpu0:.1f} s)"
                + (f"; ERROR: {error}" if error else ""))
     rel = Path("logs") / s / f"{a}.log"
     (job.out / rel).parent.mkdir(parents=True, exist_ok=True)
