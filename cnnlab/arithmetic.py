@@ -136,7 +136,8 @@ def inception_macs(c_in: int, out_h: int, out_w: int, *, ch1x1: int, ch3x3: int,
 
     Branches: 1x1 conv to ch1x1; [1x1 to ch3x3red] then 3x3 to ch3x3; [1x1 to ch5x5red] then 5x5
     to ch5x5; 3x3 max pool (no MACs) [then 1x1 to pool_proj]. A reduction left as None is absent:
-    all three None is the naive module (854,196,224 MACs for the notes' 28x28x256 example).
+    all three None is the naive module (the notes' example is
+    cnnlab.notes.ch10_architectures.inception_example()).
     """
     fn = "inception_macs"
     c_in = integer(fn, "c_in", c_in, minimum=1)

@@ -40,8 +40,8 @@ class BasicConv2d(nn.Module):
 class InceptionNaive(nn.Module):
     """[1x1 conv, 3x3 conv, 5x5 conv, 3x3 max pool] in parallel, concatenated.
 
-    x: (N, C_in, H, W) -> (N, ch1x1 + ch3x3 + ch5x5 + C_in, H, W). The notes' example
-    InceptionNaive(256, 128, 192, 96) on 28x28 gives 28x28x672 and 854M multiply-accumulates.
+    x: (N, C_in, H, W) -> (N, ch1x1 + ch3x3 + ch5x5 + C_in, H, W). The notes' example and its
+    cost are in cnnlab.notes.ch10_architectures (INCEPTION, inception_example()).
     """
 
     def __init__(self, in_channels: int, ch1x1: int, ch3x3: int, ch5x5: int, *, batch_norm: bool = False) -> None:
