@@ -4,7 +4,6 @@ feature extraction that leave the model where it is, pretraining, and DDP with n
 Skipped cleanly without CUDA; imports only torch, numpy and pytest.
 """
 
-import importlib.util
 import json
 import math
 import os
@@ -22,10 +21,10 @@ from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 from cnnlab.models import small_resnet18  # noqa: E402
 from cnnlab.train import (Augment, evaluate, extract_features, fit, grad_scaler, make_optimizer,  # noqa: E402
                           pretrain_stacked_encoder, seed_everything)
+from helpers.ddp import WORKER, load_worker  # noqa: E402
 
 CUDA = torch.device("cuda")
 REPO = Path(__file__).resolve().parents[2]
-WORKER = REPO / "tests" / "train" / "ddp_worker.py"
 
 
 def _images(n=96, seed=0):
@@ -107,13 +106,6 @@ def test_pretrain_stacked_encoder_on_cuda_matches_the_cpu():
     torch.testing.assert_close(runs["cuda"][0][0].weight.cpu(), runs["cpu"][0][0].weight)
 
 
-def _worker():
-    spec = importlib.util.spec_from_file_location("cnnlab_ddp_worker", WORKER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_ddp_with_nccl_on_one_gpu(tmp_path):
     """torchrun with one process on the GPU: fit joins an nccl group, wraps the model in DDP, and
     trains exactly as a plain single-process run does."""
@@ -128,7 +120,7 @@ def test_ddp_with_nccl_on_one_gpu(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     ddp = json.loads(out.read_text())
     assert ddp["world_size"] == 1 and ddp["backend"] == "nccl" and ddp["wrapped"] == "DistributedDataParallel"
-    single = _worker().train(_worker().BATCH, device="cuda")
+    single = load_worker().train(load_worker().BATCH, device="cuda")
     assert ddp["losses"] == pytest.approx(single["losses"], rel=1e-9)
     for a, b in zip(ddp["params"], single["params"]):
         assert a == pytest.approx(b, rel=1e-9, abs=1e-12)

@@ -1,6 +1,5 @@
 """DistributedDataParallel through torchrun on CPU (gloo) equals one process on the global batch."""
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -9,18 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from helpers.ddp import WORKER, load_worker
+
 pytestmark = [pytest.mark.torch, pytest.mark.slow]
 torch = pytest.importorskip("torch")
 
-WORKER = Path(__file__).with_name("ddp_worker.py")
 REPO = Path(__file__).resolve().parents[2]
-
-
-def load_worker():
-    spec = importlib.util.spec_from_file_location("cnnlab_ddp_worker", WORKER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_torchrun_two_processes_match_one_process(tmp_path):
