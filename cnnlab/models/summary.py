@@ -79,6 +79,7 @@ class Summary:
         return [r for r in self.rows if r.type in types]
 
     def __str__(self) -> str:
+        """The layer table and the totals; a total is also written in M or G when it is that large."""
         header = ("Layer", "Type", "Output shape", "Params", "Activations", "Memory (KB)", "MACs")
         lines = [
             (r.name, r.type, "x".join(map(str, r.output_shape)), f"{r.params:,}",
@@ -93,12 +94,12 @@ class Summary:
         mb = self.total_activation_bytes / 1e6
         out += [
             f"Input: {'x'.join(map(str, self.input_shape))} = {self.input_values:,} values",
-            f"Total params: {self.total_params:,} ({self.total_params / 1e6:.2f} M), "
+            f"Total params: {self.total_params:,}{_scaled(self.total_params)}, "
             f"trainable: {self.trainable_params:,}",
             f"Activations (forward): {self.total_activations:,} values = {mb:,.2f} MB "
             f"at {self.bytes_per_value} bytes/value (with the input: "
             f"{(self.total_activations + self.input_values) * self.bytes_per_value / 1e6:,.2f} MB)",
-            f"MACs: {self.total_macs:,} ({self.total_macs / 1e9:.3f} G)",
+            f"MACs: {self.total_macs:,}{_scaled(self.total_macs)}",
         ]
         return "\n".join(out)
 
@@ -125,6 +126,15 @@ def _tensors(obj) -> list[torch.Tensor]:
     if isinstance(obj, (tuple, list)):
         return [t for o in obj for t in _tensors(o)]
     return []
+
+
+def _scaled(count: int) -> str:
+    """" (1.58 G)" or " (61.10 M)" for a count of at least a billion or a million, else "" (never "0.000 G")."""
+    if count >= 1e9:
+        return f" ({count / 1e9:.2f} G)"
+    if count >= 1e6:
+        return f" ({count / 1e6:.2f} M)"
+    return ""
 
 
 def layer_macs(module: nn.Module, x: torch.Tensor, out: torch.Tensor) -> int:

@@ -60,6 +60,15 @@ def test_str_is_a_table_with_totals():
     assert lines[0].split()[:3] == ["Layer", "Type", "Output"]
     assert "1x6x28x28" in text and "61,706" in text and "416,520" in text
     assert "Total params" in text and "MACs" in text and "MB" in text
+    assert lines[-1] == "MACs: 416,520" and "(0.000 G)" not in text and "(0.06 M)" not in text
+
+
+def test_str_writes_large_totals_in_m_and_g():
+    with torch.device("meta"):
+        model = nn.Sequential(nn.Conv2d(3, 64, 3, padding=1), nn.Flatten(), nn.Linear(64 * 100 * 100, 10))
+    lines = str(summary(model, (3, 100, 100))).splitlines()   # 6,400,010 + 1,792 params, 23,680,000 MACs
+    assert lines[-1] == "MACs: 23,680,000 (23.68 M)"
+    assert any(line.startswith("Total params: 6,401,802 (6.40 M),") for line in lines)
 
 
 def test_meta_models_cost_nothing():
