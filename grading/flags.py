@@ -46,6 +46,11 @@ from pathlib import Path
 import nbformat
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from grading.cells import Release, student_cells  # noqa: E402
+
 NUMPY_ONLY = {"a1", "a2", "a3", "a4"}
 ORDER = ["tamper-ipython", "tamper-builtins", "tamper-interpreter", "tamper-module", "tamper-test-names",
          "exec-source", "private-helper", "cnnlab-source", "file-access", "process-access", "network",
@@ -78,32 +83,6 @@ _IPY_ATTRS = {"events", "set_custom_exc", "input_transformers_post", "input_tran
               "run_cell_magic", "kernel", "payload_manager", "custom_exceptions", "InteractiveTB"}
 _DUNDER_TAMPER = {"__code__", "__globals__", "__builtins__", "__dict__", "__closure__", "__defaults__",
                   "__kwdefaults__", "__class__", "__subclasses__", "__import__", "__loader__", "__spec__"}
-
-
-def _grade_id(cell) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def student_cells(nb: nbformat.NotebookNode, source: nbformat.NotebookNode | None = None) -> list[str]:
-    """Sources of the code cells a student writes: answer cells and cells the student added or
-    changed (an instructor's cell without nbgrader metadata, left as released, is not theirs)."""
-    locked, given = set(), set()
-    if source is not None:
-        locked = {_grade_id(c) for c in source.cells
-                  if _grade_id(c) and not c.metadata.nbgrader.get("solution")}
-        given = {c.source.strip() for c in source.cells                 # the instructor's own cells
-                 if c.cell_type == "code" and not c.get("metadata", {}).get("nbgrader", {}).get("solution")}
-    out = []
-    for cell in nb.cells:
-        if cell.cell_type != "code" or cell.source.strip() in given:
-            continue
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        gid = meta.get("grade_id")
-        if meta.get("solution") and gid not in locked:
-            out.append(cell.source)
-        elif not gid or (gid not in locked and not meta.get("locked") and not meta.get("grade")):
-            out.append(cell.source)
-    return out
 
 
 def _python(source: str) -> tuple[str, bool]:
@@ -382,7 +361,7 @@ def scan(nb: nbformat.NotebookNode, assignment: str, *, solutions: Path = REPO /
     source = nbformat.read(str(source_path), as_version=4) if source_path.exists() else None
     test_names, canonical = _test_names(source) if source is not None else (set(), {})
     flags: set[str] = set()
-    for text in student_cells(nb, source):
+    for text, _ in student_cells(nb, Release.of(source)):
         python, shell = _python(text)
         if shell:
             if re.search(r"^\s*%%?(writefile|load|run|save|store|cd|bookmark|pycat|edit)\b", text, re.M):

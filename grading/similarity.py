@@ -30,42 +30,24 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from grading.cells import Release, student_cells  # noqa: E402
 from grading.flags import _python  # noqa: E402
 
 DISPLAY_THRESHOLD = 0.5    # pairs at or above this score are shown in the HTML report
 NOISE_THRESHOLD = 25       # copydetect's k-gram length (tokens are 1 character after filtering)
 
 
-def _template(assignment: str, exercises: Path) -> dict[str, str]:
-    """{grade_id: released source} of the answer cells."""
-    nb = nbformat.read(str(exercises / assignment / f"{assignment}.ipynb"), as_version=4)
-    return {c.metadata.nbgrader["grade_id"]: c.source for c in nb.cells
-            if c.cell_type == "code" and c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+def _release(assignment: str, exercises: Path) -> Release:
+    """The released notebook of ``assignment``: its answer templates and the instructor's cells."""
+    return Release.of(nbformat.read(str(exercises / assignment / f"{assignment}.ipynb"), as_version=4))
 
 
-def _given(assignment: str, exercises: Path) -> set[str]:
-    """Sources of the release's code cells that are not answer cells."""
-    nb = nbformat.read(str(exercises / assignment / f"{assignment}.ipynb"), as_version=4)
-    return {c.source.strip() for c in nb.cells
-            if c.cell_type == "code" and not c.get("metadata", {}).get("nbgrader", {}).get("solution")}
-
-
-def student_code(nb: nbformat.NotebookNode, template: dict[str, str], given: set[str] = frozenset()) -> str:
-    """The code a student wrote: answer cells (and added cells) minus the template's lines.
-    ``given``: sources of the release's other code cells, skipped when left unchanged."""
+def student_code(nb: nbformat.NotebookNode, release: Release) -> str:
+    """The code a student wrote: their cells (see grading/cells.py), each minus its template's lines."""
     pieces = []
-    for cell in nb.cells:
-        if cell.cell_type != "code" or cell.source.strip() in given:
-            continue
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        gid = meta.get("grade_id")
-        if gid in template:
-            given = {line.strip() for line in template[gid].split("\n") if line.strip()}
-        elif not gid:
-            given = set()
-        else:
-            continue  # a test or locked cell: put back by the grader, not the student's
-        lines = [line for line in _python(cell.source)[0].split("\n") if line.strip() and line.strip() not in given]
+    for source, template in student_cells(nb, release):
+        boilerplate = {line.strip() for line in template.split("\n") if line.strip()}
+        lines = [line for line in _python(source)[0].split("\n") if line.strip() and line.strip() not in boilerplate]
         if lines:
             pieces.append("\n".join(lines))
     return "\n\n".join(pieces) + ("\n" if pieces else "")
@@ -78,19 +60,19 @@ def report(notebooks: dict[str, Path], assignment: str, out_dir: Path, *,
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    template, given = _template(assignment, exercises), _given(assignment, exercises)
+    release = _release(assignment, exercises)
     result = {name: ("", 0.0) for name in notebooks}
     with tempfile.TemporaryDirectory(prefix="cnnlab-similarity-") as tmp:
         root = Path(tmp)
         (root / "boilerplate").mkdir()
-        (root / "boilerplate" / "template.py").write_text("\n\n".join(template.values()) + "\n")
+        (root / "boilerplate" / "template.py").write_text("\n\n".join(release.answers.values()) + "\n")
         files: dict[str, str] = {}
         for name, path in sorted(notebooks.items()):
             try:
                 nb = nbformat.read(str(path), as_version=4)
             except Exception:
                 continue  # unreadable notebooks are reported by the grader itself
-            code = student_code(nb, template, given)
+            code = student_code(nb, release)
             if code.strip():
                 d = root / "students" / f"{len(files):04d}"
                 d.mkdir(parents=True)

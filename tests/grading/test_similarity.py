@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from helpers.grading import blank_submission, edit, full_submission, replace_cell
 
-from grading.similarity import report, student_code, _template
+from grading.similarity import report, student_code, _release
 
 pytestmark = pytest.mark.grading
 A = "a3"
@@ -41,9 +41,9 @@ def _write(tmp_path, students):
 
 
 def test_only_student_code_is_compared():
-    template = _template(A, __import__("grading.similarity").similarity.REPO / "exercises")
-    assert student_code(blank_submission(A), template) == ""
-    code = student_code(full_submission(A), template)
+    release = _release(A, __import__("grading.similarity").similarity.REPO / "exercises")
+    assert student_code(blank_submission(A), release) == ""
+    code = student_code(full_submission(A), release)
     assert "span = n - k + 2 * padding" in code and "raise NotImplementedError" not in code
     assert "check_function" not in code  # test cells are not the student's
 
