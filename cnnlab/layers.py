@@ -32,10 +32,10 @@ from cnnlab.functional.fully_connected import flatten_backward, flatten_forward,
 from cnnlab.functional.losses import (cross_entropy_backward, cross_entropy_forward, mse_loss_backward,
                                       mse_loss_forward)
 from cnnlab.functional.norm import batchnorm_backward, batchnorm_forward
-from cnnlab.functional.pooling import max_pool2d_backward, max_pool2d_forward
+from cnnlab.functional.pooling import avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward, max_pool2d_forward
 
 __all__ = ["Parameter", "Module", "Linear", "ReLU", "Sigmoid", "Tanh", "Flatten", "Conv2d", "MaxPool2d",
-           "Dropout", "BatchNorm1d", "BatchNorm2d", "Sequential", "CrossEntropyLoss", "MSELoss", "SGD"]
+           "AvgPool2d", "Dropout", "BatchNorm1d", "BatchNorm2d", "Sequential", "CrossEntropyLoss", "MSELoss", "SGD"]
 
 Init = Callable[..., np.ndarray]
 
@@ -223,34 +223,85 @@ class Conv2d(_WeightedModule):
                 f"stride={self.stride}, padding={self.padding})")
 
 
+def _flag(fn: str, name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{fn}: {name} must be a bool, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
 class MaxPool2d(Module):
-    """Max over kH x kW windows: (N, C, H, W) -> (N, C, H', W'); stride defaults to the kernel size."""
+    """Max over kH x kW windows: (N, C, H, W) -> (N, C, H', W'); stride defaults to the kernel size.
+
+    dilation and ceil_mode as in torch.nn.MaxPool2d (see cnnlab.functional.max_pool2d_forward).
+    """
 
     def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
-                 padding: int | tuple[int, int] = 0):
+                 padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1, ceil_mode: bool = False):
         self.kernel_size = int_pair("MaxPool2d", "kernel_size", kernel_size, minimum=1)
         self.stride = self.kernel_size if stride is None else int_pair("MaxPool2d", "stride", stride, minimum=1)
         self.padding = int_pair("MaxPool2d", "padding", padding, minimum=0)
+        self.dilation = int_pair("MaxPool2d", "dilation", dilation, minimum=1)
+        self.ceil_mode = _flag("MaxPool2d", "ceil_mode", ceil_mode)
         self._cache = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         out, self._cache = max_pool2d_forward(x, kernel_size=self.kernel_size, stride=self.stride,
-                                              padding=self.padding)
+                                              padding=self.padding, dilation=self.dilation,
+                                              ceil_mode=self.ceil_mode)
         return out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         return max_pool2d_backward(dout, self._cached())
 
     def __repr__(self) -> str:
-        return f"MaxPool2d(kernel_size={self.kernel_size}, stride={self.stride})"
+        return (f"MaxPool2d(kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode})")
+
+
+class AvgPool2d(Module):
+    """Mean over kH x kW windows: (N, C, H, W) -> (N, C, H', W'); stride defaults to the kernel size.
+
+    ceil_mode, count_include_pad and divisor_override as in torch.nn.AvgPool2d (see
+    cnnlab.functional.avg_pool2d_forward).
+    """
+
+    def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
+                 padding: int | tuple[int, int] = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: int | None = None):
+        self.kernel_size = int_pair("AvgPool2d", "kernel_size", kernel_size, minimum=1)
+        self.stride = self.kernel_size if stride is None else int_pair("AvgPool2d", "stride", stride, minimum=1)
+        self.padding = int_pair("AvgPool2d", "padding", padding, minimum=0)
+        self.ceil_mode = _flag("AvgPool2d", "ceil_mode", ceil_mode)
+        self.count_include_pad = _flag("AvgPool2d", "count_include_pad", count_include_pad)
+        self.divisor_override = (None if divisor_override is None
+                                 else integer("AvgPool2d", "divisor_override", divisor_override, minimum=1))
+        self._cache = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        out, self._cache = avg_pool2d_forward(x, kernel_size=self.kernel_size, stride=self.stride,
+                                              padding=self.padding, ceil_mode=self.ceil_mode,
+                                              count_include_pad=self.count_include_pad,
+                                              divisor_override=self.divisor_override)
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return avg_pool2d_backward(dout, self._cached())
+
+    def __repr__(self) -> str:
+        return (f"AvgPool2d(kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"ceil_mode={self.ceil_mode}, count_include_pad={self.count_include_pad}, "
+                f"divisor_override={self.divisor_override})")
 
 
 class Dropout(Module):
-    """Inverted dropout with drop probability p while training; the identity in eval mode."""
+    """Inverted dropout with drop probability p while training; the identity in eval mode.
+
+    p = 1 drops every unit (the output and its gradient are zeros), as torch.nn.Dropout(1.0).
+    """
 
     def __init__(self, p: float = 0.5, *, rng: np.random.Generator):
-        if not 0 <= number("Dropout", "p", p) < 1:
-            raise ValueError(f"Dropout: p must be a drop probability in [0, 1), got {p!r}")
+        if not 0 <= number("Dropout", "p", p) <= 1:
+            raise ValueError(f"Dropout: p must be a drop probability in [0, 1], got {p!r}")
         self.p, self.rng, self._cache = float(p), generator("Dropout", rng), None
 
     def forward(self, x: np.ndarray) -> np.ndarray:

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnnlab.gradcheck import check_gradient
-from cnnlab.layers import (SGD, Module, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss, Dropout, Flatten, Linear,
-                           MaxPool2d, MSELoss, Parameter, ReLU, Sequential, Sigmoid, Tanh)
+from cnnlab.layers import (SGD, Module, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss, Dropout, Flatten,
+                           Linear, MaxPool2d, MSELoss, Parameter, ReLU, Sequential, Sigmoid, Tanh)
 
 from helpers.tolerances import GRAD_TOL, TORCH_TOL
 from helpers.strategies import conv2d_cases
@@ -61,10 +61,18 @@ def _parity(ours, theirs, x, rng):
      (1, 4, 8, 8)),
     (lambda rng: (MaxPool2d(2), torch.nn.MaxPool2d(2)), (2, 3, 6, 4)),
     (lambda rng: (MaxPool2d(3, stride=2), torch.nn.MaxPool2d(3, stride=2)), (1, 2, 7, 7)),
+    (lambda rng: (MaxPool2d(3, stride=2, padding=1, dilation=2, ceil_mode=True),
+                  torch.nn.MaxPool2d(3, stride=2, padding=1, dilation=2, ceil_mode=True)), (2, 2, 9, 8)),
+    (lambda rng: (AvgPool2d(2), torch.nn.AvgPool2d(2)), (2, 3, 6, 4)),
+    (lambda rng: (AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+                  torch.nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)), (2, 2, 8, 7)),
+    (lambda rng: (AvgPool2d((3, 2), stride=1, divisor_override=4),
+                  torch.nn.AvgPool2d((3, 2), stride=1, divisor_override=4)), (1, 2, 5, 5)),
     (lambda rng: (BatchNorm1d(5), torch.nn.BatchNorm1d(5)), (8, 5)),
     (lambda rng: (BatchNorm2d(3), torch.nn.BatchNorm2d(3)), (4, 3, 5, 5)),
 ], ids=["linear", "linear-nobias", "relu", "sigmoid", "tanh", "flatten", "conv", "conv-stride-pad",
-        "conv-groups-dilation", "maxpool", "maxpool-overlap", "bn1d", "bn2d"])
+        "conv-groups-dilation", "maxpool", "maxpool-overlap", "maxpool-dilation-ceil", "avgpool",
+        "avgpool-ceil-nopad", "avgpool-divisor", "bn1d", "bn2d"])
 def test_layer_matches_torch_module(make, shape, rng):
     ours, theirs = make(rng)
     _parity(ours, theirs, rng.normal(size=shape), rng)
@@ -124,6 +132,15 @@ def test_custom_init_and_zero_bias(rng):
     assert np.all(lin.bias.data == 0)
     conv = Conv2d(2, 3, 3, rng=rng, init=lambda shape, rng: np.full(shape, 0.5))
     assert np.all(conv.weight.data == 0.5) and conv.weight.data.shape == (3, 2, 3, 3)
+
+
+def test_dropout_layer_with_p_1_drops_everything_like_torch(rng):
+    drop, x = Dropout(1.0, rng=np.random.default_rng(1)), rng.normal(size=(4, 5))
+    theirs = torch.nn.Dropout(1.0)(torch.from_numpy(x))
+    assert np.array_equal(drop.forward(x), theirs.numpy()) and not drop.forward(x).any()
+    assert not drop.backward(np.ones_like(x)).any()
+    drop.eval()
+    assert np.array_equal(drop.forward(x), x)
 
 
 def test_dropout_layer_train_and_eval(rng):
@@ -301,7 +318,13 @@ def test_train_eval_propagate_through_sequential(rng):
     (lambda rng: MaxPool2d((2, 2, 2)), ValueError, r"^MaxPool2d: kernel_size must be an int or a pair of ints"),
     (lambda rng: BatchNorm2d(3, eps="1e-5"), TypeError, r"^BatchNorm2d: eps must be a number, got str"),
     (lambda rng: Parameter(np.ones(2, complex)), TypeError, r"^Parameter: data must be a real array, got dtype complex128$"),
-    (lambda rng: Dropout(1.0, rng=rng), ValueError, r"Dropout: p must be a drop probability"),
+    (lambda rng: Dropout(1.5, rng=rng), ValueError, r"^Dropout: p must be a drop probability in \[0, 1\], got 1.5$"),
+    (lambda rng: MaxPool2d(2, ceil_mode=1), TypeError, r"^MaxPool2d: ceil_mode must be a bool, got int 1$"),
+    (lambda rng: MaxPool2d(2, dilation=0), ValueError, r"^MaxPool2d: dilation must be >= 1, got 0$"),
+    (lambda rng: AvgPool2d(2, count_include_pad="no"), TypeError, r"^AvgPool2d: count_include_pad must be a bool"),
+    (lambda rng: AvgPool2d(2, divisor_override=0), ValueError, r"^AvgPool2d: divisor_override must be >= 1, got 0$"),
+    (lambda rng: AvgPool2d(3, padding=2).forward(np.ones((1, 1, 6, 6))), ValueError,
+     r"avg_pool2d_forward: padding=\(2, 2\) must be at most half of kernel_size"),
     (lambda rng: Dropout(0.5, rng=None), TypeError, r"Dropout: rng must be a np.random.Generator"),
     (lambda rng: BatchNorm1d(0), ValueError, r"BatchNorm1d: num_features must be >= 1"),
     (lambda rng: BatchNorm2d(3).forward(np.ones((4, 3))), ValueError, r"BatchNorm2d.forward: x must be 4-D \(N, C, H, W\), got x.shape=\(4, 3\)"),
