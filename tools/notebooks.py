@@ -196,6 +196,9 @@ def _labels(ctx: Context) -> dict[str, tuple[str, str]]:
             if m:
                 heading = next((ln.lstrip("#").strip() for ln in lines[i + 1:] if ln.strip()), m.group(1))
                 found[m.group(1)] = (md.relative_to(ROOT).with_suffix("").as_posix(), heading)
+            m = re.fullmatch(r"\s+name:\s*(fig-[\w-]+)\s*", line)      # a mystnb figure's name ({numref})
+            if m:
+                found[m.group(1)] = (md.relative_to(ROOT).with_suffix("").as_posix(), "the figure")
     return found
 
 
