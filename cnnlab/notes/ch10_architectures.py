@@ -20,7 +20,8 @@ from .errata import Erratum
 
 __all__ = ["LENET5_C3_TABLE", "lenet5_params", "NOTES_LENET5_PARAMS", "NOTES_ALEXNET",
            "VGG16_CFG", "vgg16_forward_values", "NOTES_VGG16", "INCEPTION", "INCEPTION_BOTTLENECK",
-           "NOTES_INCEPTION", "inception_example", "ILSVRC_TOP5", "ERRATA"]
+           "NOTES_INCEPTION", "inception_example", "ILSVRC_TOP5", "GOOGLENET_TABLE1", "GOOGLENET_AUX",
+           "RESNET_TABLE1_FLOPS", "resnet_params", "vgg16_params", "NOTES_RESNET101_VS_VGG16", "ERRATA"]
 
 # LeCun et al. 1998, table 1: which of S2's 6 maps (rows) feed each of C3's 16 maps (columns).
 LENET5_C3_TABLE = np.array([
@@ -105,6 +106,60 @@ ILSVRC_TOP5 = {"AlexNet": (18.2, 15.3, 7), "ZFNet": (16.5, 14.8, 6), "VGG": (7.0
                "GoogLeNet": (10.07, 6.67, 7), "ResNet-152": (4.49, 3.57, 6)}
 
 
+# Szegedy et al. (2015), table 1, the "params" and "ops" columns as printed (K = thousands of weights,
+# M = millions of multiply-adds), by the row of the table (the 3x3 convolution row also holds its
+# 1x1 reduction). The text adds "1.5 billion multiply-adds" and "12 times fewer parameters than" AlexNet.
+GOOGLENET_TABLE1 = {"conv1": ("2.7K", "34M"), "conv2": ("112K", "360M"), "inception3a": ("159K", "128M"),
+                    "inception3b": ("380K", "304M"), "inception4a": ("364K", "73M"),
+                    "inception4b": ("437K", "88M"), "inception4c": ("463K", "100M"),
+                    "inception4d": ("580K", "119M"), "inception4e": ("840K", "170M"),
+                    "inception5a": ("1072K", "54M"), "inception5b": ("1388K", "71M"), "linear": ("1000K", "1M")}
+# Section 5 of the same paper: the auxiliary classifiers' loss weight (they are removed at inference).
+GOOGLENET_AUX = {"loss_weight": 0.3, "dropout": 0.7, "pool": "5x5/3", "conv": 128, "fc": 1024}
+
+# He et al. (2016), table 1, the last row: "FLOPs" (multiply-adds) of ResNet-18 ... 152, x 10^9.
+RESNET_TABLE1_FLOPS = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}
+# depth -> (bottleneck?, blocks per stage), the same table's layout.
+RESNET_BLOCKS = {18: (False, (2, 2, 2, 2)), 34: (False, (3, 4, 6, 3)), 50: (True, (3, 4, 6, 3)),
+                 101: (True, (3, 4, 23, 3)), 152: (True, (3, 8, 36, 3))}
+NOTES_RESNET101_VS_VGG16 = "101 ResNet layers same size/speed as 16 VGG-VD layers"
+
+
+def resnet_params(depth: int, *, num_classes: int = 1000) -> int:
+    """Parameters of ResNet-``depth`` (torchvision's layout: convolutions without bias, batch norm
+    with a scale and a shift per channel, 1x1 projection shortcuts where the shape changes)."""
+    if depth not in RESNET_BLOCKS:
+        raise ValueError(f"resnet_params: depth must be one of {sorted(RESNET_BLOCKS)}, got {depth}")
+    bottleneck, blocks = RESNET_BLOCKS[depth]
+    conv = lambda c_in, c_out, k: arithmetic.conv_params(c_in, c_out, k, bias=False) + 2 * c_out  # noqa: E731
+    total, channels = conv(3, 64, 7), 64
+    for stage, n in enumerate(blocks):
+        width = 64 * 2**stage
+        out = 4 * width if bottleneck else width
+        for b in range(n):
+            if bottleneck:
+                total += conv(channels, width, 1) + conv(width, width, 3) + conv(width, out, 1)
+            else:
+                total += conv(channels, width, 3) + conv(width, width, 3)
+            if b == 0 and (stage > 0 or channels != out):
+                total += conv(channels, out, 1)      # the projection shortcut
+            channels = out
+    return total + arithmetic.fully_connected_params(channels, num_classes)
+
+
+def vgg16_params(*, num_classes: int = 1000) -> int:
+    """Parameters of VGG16 (configuration D) on 224x224 images: its 3x3 convolutions and FC layers."""
+    total, channels, size = 0, 3, 224
+    for layer in VGG16_CFG:
+        if layer == "M":
+            size //= 2
+        else:
+            total += arithmetic.conv_params(channels, layer, 3)
+            channels = layer
+    return (total + arithmetic.fully_connected_params(channels * size * size, 4096)
+            + arithmetic.fully_connected_params(4096, 4096) + arithmetic.fully_connected_params(4096, num_classes))
+
+
 def _bottleneck() -> str:
     return f"{inception_example()['bottleneck']:,} MACs"
 
@@ -131,4 +186,8 @@ ERRATA = (
             "how GoogLeNet was trained", "\"It used batch normalization, image distortions and RMSprop\"",
             lambda: ("image distortions and asynchronous SGD with momentum 0.9; batch normalisation came with "
                      "Inception-v2 (Ioffe and Szegedy 2015), RMSProp with Inception-v3 (Szegedy et al. 2016)")),
+    Erratum("erratum-resnet101-size", "10_architectures", "notes 001, accuracy against model size",
+            "parameters of ResNet-101 and VGG-16", f"\"{NOTES_RESNET101_VS_VGG16}\", \"about the same\" size",
+            lambda: (f"ResNet-101 {resnet_params(101):,}, VGG-16 {vgg16_params():,} parameters "
+                     f"({vgg16_params() / resnet_params(101):.1f} times as many)")),
 )

@@ -52,3 +52,21 @@ def test_ilsvrc_ensembles_and_single_networks():
     for name, (single, ensemble, size) in ch10.ILSVRC_TOP5.items():
         assert size > 1
         assert single != ensemble
+
+
+def test_resnet_and_vgg16_params_match_the_torch_models():
+    torch = pytest.importorskip("torch")
+    import cnnlab.models as M
+    from cnnlab.models.summary import count_parameters
+    with torch.device("meta"):
+        for depth in (18, 34, 50, 101, 152):
+            assert ch10.resnet_params(depth) == count_parameters(M.resnet(depth))
+        assert ch10.vgg16_params() == count_parameters(M.vgg16())
+
+
+def test_resnet_params_by_hand_and_bad_input():
+    # ResNet-18: torchvision's documented 11,689,512; VGG16: the notes' "138M"
+    assert ch10.resnet_params(18) == 11_689_512
+    assert f"{ch10.vgg16_params() / 1e6:.0f}M" == ch10.NOTES_VGG16["params"]
+    with pytest.raises(ValueError, match="resnet_params: depth must be"):
+        ch10.resnet_params(20)
