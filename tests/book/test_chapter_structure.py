@@ -45,7 +45,6 @@ PENDING = {
     ("06_backprop", "exercises"),
     ("06_backprop", "figures"),
     ("06_backprop", "learn"),
-    ("10_architectures", "exercises"),
     ("10_architectures", "figures"),
     ("10_architectures", "learn"),
     ("10_architectures", "summary"),
