@@ -2,7 +2,19 @@
 
 Checks: internal links resolve (file and #anchor), images load, MathJax typeset all maths (no raw
 TeX left), no cell shows an error or a traceback, no JavaScript error, search finds "perceptron",
-and not a single request leaves localhost. Screenshots of a few pages go to _build/screenshots/.
+and not a single request leaves localhost.
+
+Layout, at a desktop's 1280x900 and a phone's 390x844 (issue 10, "reads well"), with every dropdown
+and hidden cell opened: the page never scrolls sideways (documentElement.scrollWidth <= innerWidth + 1);
+every display equation, code block, table and cell output wider than its box scrolls inside its own
+box or an ancestor's within the article (overflow-x auto or scroll), and none is clipped by an
+overflow hidden. Surveyed too, and listed in _build/browser-survey.txt: every image of the article
+has alt text in words, not a file name, and every image in a chapter's cell output is a numbered
+figure (a <figure> whose <figcaption> says "Fig. N"); issue 10's chapters are getting their figure
+metadata now, and the test asserting it lands once they all have it.
+
+One browser and one tab serve every page: a page is loaded once at 1280 px, then measured again at
+390 px by resizing the viewport. Screenshots of a few pages at both widths go to _build/screenshots/.
 """
 
 from __future__ import annotations
@@ -12,6 +24,7 @@ import http.server
 import re
 import shutil
 import threading
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -23,7 +36,10 @@ pytestmark = [pytest.mark.book, pytest.mark.browser]
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ["book/intro.html", "book/01_perceptron.html", "book/03_softmax_losses.html",
-               "book/06_backprop.html"]
+               "book/06_backprop.html", "book/10_architectures.html", "book/glossary.html"]
+WIDTHS = {1280: 900, 390: 844}          # a desktop window and a phone (width: height), in CSS pixels
+CHAPTER_PAGE = re.compile(r"^book/(\d\d_[\w-]+|pytorch)\.html$")
+EXEMPT_IMAGES = ()                      # e.g. the theme's logo, if one is configured: CSS selectors
 ID_ATTR = re.compile(r'\bid="([^"]+)"')
 REFRESH = re.compile(r'http-equiv="refresh"[^>]*url=([^"\s>]+)', re.IGNORECASE)
 
@@ -53,6 +69,100 @@ async () => {
     errors: errors,
     traceback: outputText.includes("Traceback (most recent call last)"),
   };
+}
+"""
+
+
+# Opens every dropdown (solutions) and hidden cell, so that what they hold is measured too.
+OPEN_ALL_JS = r"""
+() => {
+  document.querySelectorAll("details").forEach(d => { d.open = true; });
+  document.querySelectorAll(".toggle-hidden").forEach(e => e.classList.remove("toggle-hidden"));
+  document.querySelectorAll("button.toggle-button").forEach(b => {
+    if (b.classList.contains("toggle-button-hidden")) { b.click(); }
+  });
+}
+"""
+
+# Runs at the current viewport width: overflow, scrolling boxes, alt text and figure captions.
+LAYOUT_JS = r"""
+(args) => {
+  const [exempt, chapter] = args;
+  const W = window.innerWidth;
+  const main = document.querySelector("main#main-content, main, article") || document.body;
+  const article = document.querySelector("article.bd-article, article, main") || document.body;
+  const describe = (e) => {
+    let d = e.tagName.toLowerCase();
+    if (e.id) d += "#" + e.id;
+    if (e.classList.length) d += "." + [...e.classList].slice(0, 3).join(".");
+    const fig = e.closest("figure[id], div.cell[id], section[id]");
+    const where = fig ? " in #" + fig.id : "";
+    const text = (e.getAttribute && e.getAttribute("data-tex")) || e.textContent || "";
+    return d + where + " " + JSON.stringify(text.replace(/\s+/g, " ").trim().slice(0, 60));
+  };
+  const scrolls = (e) => ["auto", "scroll"].includes(getComputedStyle(e).overflowX);
+  const clips = (e) => ["hidden", "clip"].includes(getComputedStyle(e).overflowX);
+  const visible = (e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+
+  // (a) the page itself never scrolls sideways; name the elements that stick out
+  const pageOverflow = document.documentElement.scrollWidth > W + 1;
+  let sticking = [];
+  if (pageOverflow) {
+    for (const e of document.body.querySelectorAll("*")) {
+      if (!visible(e) || e.closest("dialog, .bd-sidebar-primary, .bd-sidebar-secondary")) continue;
+      if (getComputedStyle(e).position === "fixed") continue;
+      const r = e.getBoundingClientRect();
+      if (r.right <= W + 1) continue;
+      let p = e.parentElement, inside = false;
+      while (p && p !== document.body) { if (scrolls(p) || clips(p)) { inside = true; break; } p = p.parentElement; }
+      const parent = e.parentElement;
+      if (!inside && !(parent && parent.getBoundingClientRect().right > W + 1 && !scrolls(parent)))
+        sticking.push(describe(e) + " reaches x=" + Math.round(r.right));
+      if (sticking.length >= 5) break;
+    }
+  }
+
+  // (b) wide content scrolls in its own box (or an ancestor's inside the article), never clipped
+  const wide = [];
+  const boxes = article.querySelectorAll('mjx-container[display="true"], div.math, pre, table, div.cell_output, div.cell_output .output');
+  for (const e of boxes) {
+    if (!visible(e)) continue;
+    const parent = e.parentElement;
+    const own = e.scrollWidth > e.clientWidth + 1;
+    const spills = parent && e.getBoundingClientRect().right > parent.getBoundingClientRect().right + 1
+                   && e.getBoundingClientRect().width > parent.clientWidth + 1;
+    if (!own && !spills) continue;
+    let node = own ? e : parent, verdict = null;
+    while (node) {
+      if (scrolls(node)) { verdict = "ok"; break; }
+      if (clips(node)) { verdict = "clipped by overflow " + getComputedStyle(node).overflowX + " on " + describe(node).split(" ")[0]; break; }
+      if (node === main) break;
+      node = node.parentElement;
+    }
+    if (verdict !== "ok")
+      wide.push(describe(e) + " is " + Math.round(Math.max(e.scrollWidth, e.getBoundingClientRect().width)) +
+                " px wide in a " + Math.round((own ? e : parent).clientWidth) + " px box: " +
+                (verdict || "no scrolling box around it"));
+  }
+
+  // (c) alt text in words; (d) cell-output images are numbered figures (chapters)
+  const badAlt = [], noFigure = [];
+  const fileLike = (a) => /\.(png|jpe?g|svg|gif|webp|pdf)\b/i.test(a) || /[\/\\]/.test(a) ||
+                          (/^[\w.-]+$/.test(a) && /[_.\d]/.test(a));
+  for (const img of article.querySelectorAll("img")) {
+    if (exempt.some(sel => img.matches(sel))) continue;
+    const alt = (img.getAttribute("alt") || "").trim();
+    if (!alt || fileLike(alt)) badAlt.push((img.getAttribute("src") || "").split("/").pop() + " alt=" + JSON.stringify(alt.slice(0, 60)));
+    if (chapter && img.closest(".cell_output")) {
+      const fig = img.closest("figure");
+      const cap = fig && fig.querySelector("figcaption");
+      if (!cap || !/Fig\.\s*\d+/.test(cap.textContent))
+        noFigure.push((img.getAttribute("src") || "").split("/").pop() +
+                      (fig ? " (figure without a numbered caption)" : " (not in a figure)"));
+    }
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, width: W, pageOverflow, sticking,
+          wide: wide.slice(0, 8), wideCount: wide.length, badAlt, noFigure};
 }
 """
 
@@ -110,7 +220,13 @@ def _check_link(href: str, base: str, html_root: Path) -> str | None:
     return None
 
 
-def test_book_in_a_real_browser(built_book, server, browser):
+def _shot_name(name: str, width: int) -> str:
+    return name.replace("/", "_").replace(".html", f"-{width}.png")
+
+
+@pytest.fixture(scope="module")
+def survey(built_book, server, browser):
+    """Every page read once (at 1280 px, then resized to 390 px): what the two tests below check."""
     html_root = built_book
     pages = sorted(p.relative_to(html_root).as_posix() for p in html_root.rglob("*.html")
                    if not p.relative_to(html_root).parts[0].startswith(("_", ".")))
@@ -118,8 +234,9 @@ def test_book_in_a_real_browser(built_book, server, browser):
     shutil.rmtree(shots, ignore_errors=True)
     shots.mkdir(parents=True)
 
-    external, js_errors, problems = [], [], []
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    external, js_errors, problems, layout, figures = [], [], [], [], []
+    (first_width, first_height), *others = WIDTHS.items()
+    context = browser.new_context(viewport={"width": first_width, "height": first_height})
 
     def route(r):
         host = urlsplit(r.request.url).hostname
@@ -132,6 +249,7 @@ def test_book_in_a_real_browser(built_book, server, browser):
     context.route("**/*", route)
     page = context.new_page()
     page.on("pageerror", lambda exc: js_errors.append(f"{page.url}: {exc}"))
+    start = time.monotonic()
 
     for name in pages:
         text = (html_root / name).read_text(encoding="utf-8", errors="replace")
@@ -141,6 +259,7 @@ def test_book_in_a_real_browser(built_book, server, browser):
             if not target.exists():
                 problems.append(f"{name}: redirects to a missing page {redirect.group(1)}")
             continue
+        page.set_viewport_size({"width": first_width, "height": first_height})
         page.goto(f"{server}/{name}", wait_until="load")
         report = page.evaluate(PAGE_REPORT_JS)
         for href in sorted(set(report["links"])):
@@ -155,10 +274,31 @@ def test_book_in_a_real_browser(built_book, server, browser):
         problems += [f"{name}: a cell shows an error: {t!r}" for t in report["errors"][:3]]
         if report["traceback"]:
             problems.append(f"{name}: a cell output contains a traceback")
-        if name in SCREENSHOTS:
-            page.screenshot(path=str(shots / (name.replace("/", "_").replace(".html", ".png"))), full_page=False)
+        if name in SCREENSHOTS:                         # as a reader first sees it, before opening
+            page.screenshot(path=str(shots / _shot_name(name, first_width)))
+
+        page.evaluate(OPEN_ALL_JS)
+        chapter = bool(CHAPTER_PAGE.match(name))
+        for width, height in WIDTHS.items():
+            page.set_viewport_size({"width": width, "height": height})
+            page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+            lay = page.evaluate(LAYOUT_JS, [list(EXEMPT_IMAGES), chapter])
+            at = f"{name} @ {width} px"
+            if lay["pageOverflow"]:
+                layout.append(f"{at}: the page scrolls sideways (scrollWidth {lay['scrollWidth']} > "
+                              f"{lay['width']}); sticking out: {'; '.join(lay['sticking']) or '?'}")
+            layout += [f"{at}: {w}" for w in lay["wide"]]
+            if lay["wideCount"] > len(lay["wide"]):
+                layout.append(f"{at}: ... and {lay['wideCount'] - len(lay['wide'])} more wide boxes")
+            if width == first_width:                    # the same at every width: report once
+                figures += [f"{name}: image without alt text in words: {a}" for a in lay["badAlt"]]
+                figures += [f"{name}: cell-output image not a numbered figure: {f}" for f in lay["noFigure"]]
+            if name in SCREENSHOTS and width != first_width:
+                page.evaluate("() => window.scrollTo(0, 0)")
+                page.screenshot(path=str(shots / _shot_name(name, width)))
 
     # Search: Sphinx's client-side index must find the perceptron chapter.
+    page.set_viewport_size({"width": first_width, "height": first_height})
     page.goto(f"{server}/search.html?q=perceptron", wait_until="load")
     page.wait_for_selector("#search-results ul.search li, ul.search li", timeout=20000)
     results = page.eval_on_selector_all("ul.search li a", "els => els.map(e => e.getAttribute('href'))")
@@ -166,8 +306,25 @@ def test_book_in_a_real_browser(built_book, server, browser):
     if not any("01_perceptron" in (h or "") for h in results):
         problems.append(f"search.html?q=perceptron does not list the perceptron chapter: {results[:10]}")
     context.close()
+    seconds = time.monotonic() - start
+    (ROOT / "_build" / "browser-survey.txt").write_text(
+        f"{len(pages)} pages at {sorted(WIDTHS)} px in {seconds:.0f} s\n" + "\n".join(layout + figures) + "\n",
+        encoding="utf-8")
+    return {"pages": pages, "external": external, "js_errors": js_errors, "problems": problems,
+            "layout": layout, "figures": figures, "seconds": seconds}
 
+
+def test_book_in_a_real_browser(survey):
+    external, js_errors, problems, pages = (survey[k] for k in ("external", "js_errors", "problems", "pages"))
     assert not external, "requests to hosts other than localhost:\n" + "\n".join(sorted(set(external))[:30])
     assert not js_errors, "JavaScript errors:\n" + "\n".join(js_errors[:20])
     assert not problems, f"{len(problems)} problems in {len(pages)} pages:\n" + "\n".join(problems[:60])
     assert len(pages) >= 10, f"only {len(pages)} pages were built"
+
+
+def test_pages_fit_desktop_and_phone_widths(survey):
+    """No page scrolls sideways; whatever is wider than its box scrolls inside it, nothing is clipped."""
+    layout = survey["layout"]
+    assert not layout, (f"{len(layout)} layout problems in {len(survey['pages'])} pages at "
+                        f"{' and '.join(f'{w} px' for w in WIDTHS)} (all in _build/browser-survey.txt):\n"
+                        + "\n".join(layout[:150]))
