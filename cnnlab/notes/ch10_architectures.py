@@ -21,7 +21,7 @@ from .errata import Erratum
 __all__ = ["LENET5_C3_TABLE", "lenet5_params", "NOTES_LENET5_PARAMS", "NOTES_ALEXNET",
            "VGG16_CFG", "vgg16_forward_values", "NOTES_VGG16", "INCEPTION", "INCEPTION_BOTTLENECK",
            "NOTES_INCEPTION", "inception_example", "ILSVRC_TOP5", "GOOGLENET_TABLE1", "GOOGLENET_AUX",
-           "RESNET_TABLE1_FLOPS", "resnet_params", "vgg16_params", "NOTES_RESNET101_VS_VGG16", "ERRATA"]
+           "RESNET_TABLE1_FLOPS", "ZFNET_WIDE_TOP5", "NOTES_ZFNET_TOP5", "resnet_params", "vgg16_params", "NOTES_RESNET101_VS_VGG16", "ERRATA"]
 
 # LeCun et al. 1998, table 1: which of S2's 6 maps (rows) feed each of C3's 16 maps (columns).
 LENET5_C3_TABLE = np.array([
@@ -114,7 +114,12 @@ GOOGLENET_TABLE1 = {"conv1": ("2.7K", "34M"), "conv2": ("112K", "360M"), "incept
                     "inception4b": ("437K", "88M"), "inception4c": ("463K", "100M"),
                     "inception4d": ("580K", "119M"), "inception4e": ("840K", "170M"),
                     "inception5a": ("1072K", "54M"), "inception5b": ("1388K", "71M"), "linear": ("1000K", "1M")}
-# Section 5 of the same paper: the auxiliary classifiers' loss weight (they are removed at inference).
+# Zeiler and Fergus (2014), table 2: one network with CONV3-5 of 512, 1024, 512 maps, top-5 val error in %.
+ZFNET_WIDE_TOP5 = 16.0
+# Notes 004: "ZFNET: 11.7% TOP 5 ERROR IN ILSVRC'13" (the winning entry, Clarifai's, not the paper's network).
+NOTES_ZFNET_TOP5 = "11.7%"
+
+# Szegedy et al. (2015), section 5: the auxiliary classifiers' loss weight (they are removed at inference).
 GOOGLENET_AUX = {"loss_weight": 0.3, "dropout": 0.7, "pool": "5x5/3", "conv": 128, "fc": 1024}
 
 # He et al. (2016), table 1, the last row: "FLOPs" (multiply-adds) of ResNet-18 ... 152, x 10^9.
@@ -186,6 +191,11 @@ ERRATA = (
             "how GoogLeNet was trained", "\"It used batch normalization, image distortions and RMSprop\"",
             lambda: ("image distortions and asynchronous SGD with momentum 0.9; batch normalisation came with "
                      "Inception-v2 (Ioffe and Szegedy 2015), RMSProp with Inception-v3 (Szegedy et al. 2016)")),
+    Erratum("erratum-zfnet-clarifai", "10_architectures", "notes 004, ZFNet",
+            "ZFNet's top-5 error", f"{NOTES_ZFNET_TOP5} in ILSVRC'13",
+            lambda: (f"{NOTES_ZFNET_TOP5} is the winning ILSVRC 2013 entry (Clarifai's); the paper's network: "
+                     f"{ILSVRC_TOP5['ZFNet'][0]}% (one net, validation), {ILSVRC_TOP5['ZFNet'][1]}% "
+                     f"({ILSVRC_TOP5['ZFNet'][2]} nets, test)")),
     Erratum("erratum-resnet101-size", "10_architectures", "notes 001, accuracy against model size",
             "parameters of ResNet-101 and VGG-16", f"\"{NOTES_RESNET101_VS_VGG16}\", \"about the same\" size",
             lambda: (f"ResNet-101 {resnet_params(101):,}, VGG-16 {vgg16_params():,} parameters "
