@@ -24,7 +24,8 @@ MYST_ONLY = re.compile(r"\{[a-z][\w:-]*\}`|^\s*(:{3,}|`{3,})\{|^\s*:{3,}\s*$|^\(
                        re.M)
 # What the torch extra installs, with its own dependencies (torch's sympy, scikit-learn's scipy) and
 # IPython, which every notebook kernel has.
-TORCH_EXTRA_MODULES = {"cnnlab", "numpy", "torch", "sympy", "scipy", "tqdm", "matplotlib", "sklearn", "IPython"}
+TORCH_EXTRA_MODULES = {"cnnlab", "numpy", "torch", "sympy", "scipy", "tqdm", "matplotlib", "sklearn", "IPython",
+                       "threadpoolctl"}   # sympy: torch's dependency; scipy, threadpoolctl: scikit-learn's
 
 
 def notebook(md):
