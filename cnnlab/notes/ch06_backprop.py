@@ -144,6 +144,9 @@ ERRATA = (
             _delta_h1, "rounded"),
     Erratum("erratum-backprop-table-label", "06_backprop", "notes 002, step 4, input → hidden table heading",
             "the delta in the update", "Δ = η δ_O x_ji", lambda: "Δ = η δ_H x_ji (the table's numbers use δ_H)"),
+    Erratum("erratum-backprop-dx-sum", "06_backprop", "notes 000, \"Neural Network\" backward slide, last line",
+            "the gradient with respect to an input", "dJ/dx_i = (dJ/da_j)(da_j/dx_i), da_j/dx_i = Σ_j α_ji",
+            lambda: "dJ/dx_i = Σ_j (dJ/da_j) α_ji: the local derivative da_j/dx_i is α_ji, the sum is over the products"),
     Erratum("erratum-mitchell-case2", "06_backprop", "notes 002, \"Equations\", case 2 (hidden layer), last line",
             "the hidden delta", "δ_j = o_j(1 − o_j) Σ_k −δ_k w_kj", _case2),
 )
