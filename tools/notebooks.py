@@ -18,14 +18,22 @@ hold it), a citation becomes author-year text linked to the online bibliography,
 a link to the online page, an admonition a titled blockquote, a dropdown a ``<details>`` block.
 Maths stays as it is (Jupyter renders ``$...$`` and ``$$...$$``). The notebooks are generated,
 never edited by hand; tests/book/test_notebooks.py fails when one is out of date.
+
+Jupyter Book's cache knows a chapter's code, not the library it imports: a chapter whose cnnlab
+changed would keep its old numbers. So every run (and the book tests' build) first compares a hash
+of cnnlab's sources with the one stamped beside the cache and empties the cache when they differ
+(``drop_stale_cache``, which also drops Sphinx's saved environment): after a change to cnnlab the
+next build executes every chapter again.
 """
 
 from __future__ import annotations
 
 import argparse
 import codecs
+import hashlib
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 from typing import NamedTuple
@@ -33,6 +41,7 @@ from typing import NamedTuple
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 CACHE = ROOT / "_build" / ".jupyter_cache"
+CACHE_STAMP = ROOT / "_build" / ".jupyter_cache.cnnlab-sha256"   # the cnnlab the cache was executed with
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
 
@@ -415,12 +424,38 @@ def render(nb) -> str:
     return nbformat.writes(nb) + "\n"
 
 
+def library_hash(root: Path = ROOT) -> str:
+    """sha256 over the paths and contents of cnnlab's Python sources."""
+    digest = hashlib.sha256()
+    for path in sorted((root / "cnnlab").rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def drop_stale_cache(root: Path = ROOT) -> bool:
+    """Empty Jupyter Book's execution cache if cnnlab changed since it was filled; True if emptied.
+
+    Sphinx's saved environment (_build/.doctrees) goes too: Sphinx re-reads, and so re-executes, only
+    the documents it believes changed."""
+    cache, stamp = root / CACHE.relative_to(ROOT), root / CACHE_STAMP.relative_to(ROOT)
+    current = library_hash(root)
+    stale = cache.exists() and (not stamp.exists() or stamp.read_text(encoding="utf-8").strip() != current)
+    if stale:
+        shutil.rmtree(cache)
+        shutil.rmtree(cache.parent / ".doctrees", ignore_errors=True)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(current + "\n", encoding="utf-8")
+    return stale
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is out of date")
     parser.add_argument("--sources", action="store_true", help="only write the install source into every file")
     parser.add_argument("chapters", nargs="*", type=Path, help="book/<chapter>.md (default: all)")
     args = parser.parse_args(argv)
+    if not args.check and drop_stale_cache():
+        print("cnnlab changed since the book was executed: emptied _build/.jupyter_cache (every chapter runs again)")
     source = read_source()
     stale = sync_sources(source, check=args.check)
     if not args.sources:

@@ -172,3 +172,19 @@ def test_generated_notebook_is_committed(md):
     rel = md.with_suffix(".ipynb").relative_to(ROOT).as_posix()
     tracked = subprocess.run(["git", "ls-files", "--error-unmatch", rel], cwd=ROOT, capture_output=True)
     assert tracked.returncode == 0, f"{rel} is not committed: Colab reads it from the repository"
+
+
+def test_a_change_to_cnnlab_empties_the_execution_cache(tmp_path):
+    """jupyter-cache keys a chapter on its own code; a chapter run with an older cnnlab must run again."""
+    shutil.copytree(ROOT / "cnnlab", tmp_path / "cnnlab", ignore=shutil.ignore_patterns("__pycache__"))
+    cache, doctrees = tmp_path / "_build" / ".jupyter_cache", tmp_path / "_build" / ".doctrees"
+    for folder in (cache, doctrees):
+        folder.mkdir(parents=True)
+        (folder / "entry").write_text("executed")
+    assert GENERATOR.drop_stale_cache(tmp_path)           # no stamp yet: the cache's cnnlab is unknown
+    assert not cache.exists() and not doctrees.exists()
+    cache.mkdir()
+    assert not GENERATOR.drop_stale_cache(tmp_path) and cache.exists()   # same cnnlab: kept
+    module = tmp_path / "cnnlab" / "functional" / "conv.py"
+    module.write_text(module.read_text() + "\n# a change\n")
+    assert GENERATOR.drop_stale_cache(tmp_path) and not cache.exists()
