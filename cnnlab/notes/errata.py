@@ -15,7 +15,8 @@ __all__ = ["Erratum", "CHAPTER_MODULES", "all_errata", "errata_table"]
 
 # The chapter modules, in book order (imported lazily by all_errata).
 CHAPTER_MODULES = ("ch03_softmax_losses", "ch04_mlp", "ch05_gradients", "ch06_backprop", "ch07_convolution",
-                   "ch08_pooling", "ch09_conv_backprop", "ch10_architectures", "ch11_training")
+                   "ch08_pooling", "ch09_conv_backprop", "ch10_architectures", "ch11_training",
+                   "ch13_autoencoders")
 
 
 class Erratum(NamedTuple):

@@ -45,13 +45,6 @@ PENDING = {
     ("10_architectures", "figures"),
     ("10_architectures", "learn"),
     ("10_architectures", "summary"),
-    ("12_transfer", "learn"),
-    ("12_transfer", "summary"),
-    ("13_autoencoders", "exercises"),
-    ("13_autoencoders", "figures"),
-    ("13_autoencoders", "learn"),
-    ("13_autoencoders", "summary"),
-    ("pytorch", "learn"),
 }
 
 MIN_EXERCISES = 6
