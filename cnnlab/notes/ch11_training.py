@@ -13,7 +13,7 @@ from .errata import Erratum
 __all__ = ["INIT_EXPERIMENT", "NOTES_XAVIER_BACKWARD", "ERRATA"]
 
 # layers, units per layer, examples (the book's choice), and the two weight standard deviations.
-INIT_EXPERIMENT = {"layers": 10, "width": 500, "examples": 1000, "small_std": 0.01, "large_std": 1.0}
+INIT_EXPERIMENT = {"layers": 10, "width": 500, "examples": 500, "small_std": 0.01, "large_std": 1.0}
 
 # Notes 003, "Xavier initialization": what they say the backward analysis gives.
 NOTES_XAVIER_BACKWARD = "Similar analysis for the backpropagated signal: Var(w) = 2/(n_in + n_out)"
