@@ -8,7 +8,10 @@
 - notes 004, the inception module on 28x28x256: naive 854M ops, with 1x1 bottlenecks "353M" (and a
   5x5 line with 264 input channels for 64);
 - notes 001/003 on GoogLeNet ("batch normalization, image distortions and RMSprop", "4 million",
-  "5M") and the ILSVRC top-5 errors they quote.
+  "5M") and the ILSVRC top-5 errors they quote;
+- notes 001/002/003/004 on the history: the pre-CNN pipelines, AlexNet against sparse coding and
+  SIFT + Fisher vectors on ILSVRC-2010, the ILSVRC winners, AlexNet's training recipe and Rob
+  Fergus's ablations of a reimplementation of AlexNet.
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ from .errata import Erratum
 __all__ = ["LENET5_C3_TABLE", "lenet5_params", "NOTES_LENET5_PARAMS", "NOTES_ALEXNET",
            "VGG16_CFG", "vgg16_forward_values", "NOTES_VGG16", "INCEPTION", "INCEPTION_BOTTLENECK",
            "NOTES_INCEPTION", "inception_example", "ILSVRC_TOP5", "GOOGLENET_TABLE1", "GOOGLENET_AUX",
-           "RESNET_TABLE1_FLOPS", "ZFNET_WIDE_TOP5", "NOTES_ZFNET_TOP5", "resnet_params", "vgg16_params", "NOTES_RESNET101_VS_VGG16", "ERRATA"]
+           "RESNET_TABLE1_FLOPS", "ZFNET_WIDE_TOP5", "NOTES_ZFNET_TOP5", "resnet_params", "vgg16_params",
+           "NOTES_RESNET101_VS_VGG16", "NOTES_PRE_CNN", "NOTES_PRE_CNN_BEST", "ILSVRC_WINNERS", "ALEXNET_RESULTS",
+           "ALEXNET_RECIPE", "NOTES_ALEXNET_RECIPE", "alexnet_crops", "NOTES_FERGUS", "NOTES_GOOGLENET_PARAMS",
+           "OTHER_INCEPTION_BOTTLENECK", "SINGLE_NETWORK_TOP5", "ERRATA"]
 
 # LeCun et al. 1998, table 1: which of S2's 6 maps (rows) feed each of C3's 16 maps (columns).
 LENET5_C3_TABLE = np.array([
@@ -165,6 +171,67 @@ def vgg16_params(*, num_classes: int = 1000) -> int:
             + arithmetic.fully_connected_params(4096, 4096) + arithmetic.fully_connected_params(4096, num_classes))
 
 
+# Krizhevsky et al. 2012, table 1, as notes 004 print it: top-1 and top-5 error (%) on the ILSVRC-2010
+# test set of the best published pre-CNN systems, sparse coding (Lin et al. 2011, the ILSVRC-2010
+# winner) and SIFT + Fisher vectors (Sanchez and Perronnin 2011), against one CNN.
+NOTES_PRE_CNN = {"Sparse coding": (47.1, 28.2), "SIFT + FVs": (45.7, 25.7), "CNN": (37.5, 17.0)}
+NOTES_PRE_CNN_BEST = "25.6%"   # notes 003: "pre-CNN best was 25.6%" (see ERRATA)
+
+# ILSVRC classification winners, top-5 error (%) on the test set (Russakovsky et al. 2015, table 7,
+# and the winners' papers): year, team, method, error, networks averaged (0: no CNN; None: an
+# average of several CNNs, as the 2013 results list it, their number unpublished).
+ILSVRC_WINNERS = (
+    (2010, "NEC-UIUC", "SIFT and LBP descriptors, sparse coding, linear SVMs", 28.2, 0),
+    (2011, "XRCE", "SIFT and colour descriptors, Fisher vectors, linear SVMs", 25.8, 0),
+    (2012, "SuperVision", "AlexNet", 15.3, 7),
+    (2013, "Clarifai", "CNNs like ZFNet", 11.7, None),
+    (2014, "GoogLeNet", "GoogLeNet", 6.67, 7),
+    (2015, "MSRA", "ResNet", 3.57, 6),
+)
+
+# Krizhevsky et al. 2012, tables 1 and 2 and section 6: top-5 error (%) on ILSVRC-2012.
+ALEXNET_RESULTS = {"val_1cnn": 18.2, "val_5cnns": 16.4, "val_7cnns": 15.4, "test_5cnns": 16.4,
+                   "test_7cnns": 15.3, "runner_up": 26.2}
+
+# Krizhevsky et al. 2012, sections 2, 4 and 5: AlexNet's preprocessing and training recipe.
+ALEXNET_RECIPE = {"resize": 256, "crop": 224, "pca_std": 0.1, "test_crops": 10, "batch": 128,
+                  "momentum": 0.9, "weight_decay": 5e-4, "lr": 0.01, "lr_factor": 10, "lr_drops": 3,
+                  "epochs": 90, "dropout": 0.5, "images": 1_200_000, "gpus": 2, "days": "five to six"}
+# notes 002's list of the same (and notes 003's "224x224 patches (+ mirrored) of 256x256").
+NOTES_ALEXNET_RECIPE = {"dropout": 0.5, "batch": 128, "momentum": 0.9, "lr": "1e-2", "weight_decay": "5e-4",
+                        "ensemble": "18.2% -> 15.4%"}
+
+
+def alexnet_crops(resize: int = 256, crop: int = 224) -> dict[str, int]:
+    """Training views of one image in AlexNet's augmentation: the paper's (resize - crop)^2 * 2 = 2048
+    and the exact count of crop positions, (resize - crop + 1)^2, times 2 for the mirror."""
+    if not 0 < crop <= resize:
+        raise ValueError(f"alexnet_crops: need 0 < crop <= resize, got crop={crop}, resize={resize}")
+    return {"paper": (resize - crop) ** 2 * 2, "exact": (resize - crop + 1) ** 2 * 2}
+
+
+# notes 000/004, Rob Fergus's ablations of his reimplementation of AlexNet (18.1% top-5 error):
+# what was removed, the parameters that dropped, and the drop in performance (%).
+NOTES_FERGUS = {"reimplementation": 18.1, "paper": 18.2,
+                "FC7": ("16M", 1.1), "FC6 and FC7": ("~50M", 5.7), "CONV3 and CONV4": ("~1M", 3.0),
+                "CONV3, CONV4, FC6 and FC7": ("~50M", 33.5)}
+NOTES_GOOGLENET_PARAMS = ("4 million", "5M")     # notes 001 and 003
+OTHER_INCEPTION_BOTTLENECK = "358M"              # other course material's version of the notes' 353M
+
+# Single networks, top-5 error (%) on the ILSVRC-2012 validation set: source and protocol. The
+# papers' own for AlexNet, ZFNet and GoogLeNet; VGG and ResNet from torchvision's re-trained models
+# (one centre 224 x 224 crop; He et al. 2016 give no top-5 error for ResNet-18).
+SINGLE_NETWORK_TOP5 = {
+    "AlexNet": (18.2, "Krizhevsky et al. 2012, table 2"),
+    "ZFNet": (16.5, "Zeiler and Fergus 2014, table 2"),
+    "GoogLeNet": (10.07, "Szegedy et al. 2015, table 3, one crop"),
+    "VGG-16": (9.62, "torchvision, one crop"), "VGG-19": (9.12, "torchvision, one crop"),
+    "ResNet-18": (10.92, "torchvision, one crop"), "ResNet-34": (8.58, "torchvision, one crop"),
+    "ResNet-50": (7.13, "torchvision, one crop"), "ResNet-101": (6.44, "torchvision, one crop"),
+    "ResNet-152": (5.94, "torchvision, one crop"),
+}
+
+
 def _bottleneck() -> str:
     return f"{inception_example()['bottleneck']:,} MACs"
 
@@ -187,6 +254,10 @@ ERRATA = (
             "what 7.3% top-5 error is", "VGG-E (19 layers), or one network: 7.3%",
             lambda: (f"{ILSVRC_TOP5['VGG'][1]}% is the ILSVRC 2014 entry, an ensemble of {ILSVRC_TOP5['VGG'][2]} "
                      f"networks; one network: {ILSVRC_TOP5['VGG'][0]}%")),
+    Erratum("erratum-pre-cnn-best", "10_architectures", "notes 003, AlexNet",
+            "best top-5 error before CNNs", f"\"pre-CNN best was {NOTES_PRE_CNN_BEST}\"",
+            lambda: (f"{NOTES_PRE_CNN['SIFT + FVs'][1]}% on ILSVRC-2010 (SIFT + Fisher vectors); "
+                     f"{ALEXNET_RESULTS['runner_up']}% on ILSVRC-2012 (the best entry without a CNN)")),
     Erratum("erratum-googlenet-training", "10_architectures", "notes 001, GoogLeNet",
             "how GoogLeNet was trained", "\"It used batch normalization, image distortions and RMSprop\"",
             lambda: ("image distortions and asynchronous SGD with momentum 0.9; batch normalisation came with "
