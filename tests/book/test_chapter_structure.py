@@ -18,11 +18,6 @@ checked against four rules, one test each:
   figure: one defined in the chapter (in any cell up to this one, followed transitively) or in
   cnnlab (e.g. ``cnnlab.train.plot_history``). Such a call inside a loop counts as several figures.
   Cells tagged ``remove-output`` or ``remove-cell`` show no figure and are not checked.
-
-Convention while issue 10 is being fixed: ``PENDING`` lists the (chapter, rule) pairs that failed
-when this test landed. They are marked ``xfail(strict=True)``, so main stays green, and a chapter that
-gets fixed XPASSes, which fails the run: whoever fixes a (chapter, rule) removes it from ``PENDING``
-in the same commit. Never add a pair to ``PENDING``; when it is empty, delete it.
 """
 
 from __future__ import annotations
@@ -39,11 +34,6 @@ from helpers.book import ROOT
 BOOK = ROOT / "book"
 CHAPTERS = sorted(p.stem for p in BOOK.glob("[0-9][0-9]_*.md")) + ["pytorch"]
 RULES = ("learn", "summary", "exercises", "figures")
-
-# (chapter, rule) pairs that failed when this test landed (issue 10). Remove a pair when you fix it.
-PENDING = {
-    ("10_architectures", "figures"),
-}
 
 MIN_EXERCISES = 6
 LEARN_WITHIN = 80            # lines from the top of the file
@@ -420,21 +410,13 @@ CHECKS = {"learn": check_learn, "summary": check_summary, "exercises": check_exe
 def _cases():
     for chapter in CHAPTERS:
         for rule in RULES:
-            marks = ([pytest.mark.xfail(strict=True, reason="issue 10: being fixed")]
-                     if (chapter, rule) in PENDING else [])
-            yield pytest.param(chapter, rule, marks=marks, id=f"{chapter}-{rule}")
+            yield pytest.param(chapter, rule, id=f"{chapter}-{rule}")
 
 
 @pytest.mark.parametrize(("chapter", "rule"), list(_cases()))
 def test_chapter_structure(chapter, rule):
     problems = CHECKS[rule](chapter)
     assert not problems, f"book/{chapter}.md breaks BOOK.md's '{rule}' rule:\n  " + "\n  ".join(problems)
-
-
-def test_pending_names_real_cases():
-    """PENDING may only name chapters and rules that exist (a typo would hide nothing and fix nothing)."""
-    unknown = {(c, r) for c, r in PENDING if c not in CHAPTERS or r not in RULES}
-    assert not unknown, f"PENDING names unknown (chapter, rule) pairs: {sorted(unknown)}"
 
 
 def test_the_figure_rule_sees_figures():
