@@ -27,7 +27,7 @@ __all__ = ["LENET5_C3_TABLE", "lenet5_params", "NOTES_LENET5_PARAMS", "NOTES_ALE
            "RESNET_TABLE1_FLOPS", "ZFNET_WIDE_TOP5", "NOTES_ZFNET_TOP5", "resnet_params", "vgg16_params",
            "NOTES_RESNET101_VS_VGG16", "NOTES_PRE_CNN", "NOTES_PRE_CNN_BEST", "ILSVRC_WINNERS", "ALEXNET_RESULTS",
            "ALEXNET_RECIPE", "NOTES_ALEXNET_RECIPE", "alexnet_crops", "NOTES_FERGUS", "NOTES_GOOGLENET_PARAMS",
-           "OTHER_INCEPTION_BOTTLENECK", "SINGLE_NETWORK_TOP5", "ERRATA"]
+           "OTHER_INCEPTION_BOTTLENECK", "TORCHVISION_ACC5", "SINGLE_NETWORK_TOP5", "ERRATA"]
 
 # LeCun et al. 1998, table 1: which of S2's 6 maps (rows) feed each of C3's 16 maps (columns).
 LENET5_C3_TABLE = np.array([
@@ -218,17 +218,19 @@ NOTES_FERGUS = {"reimplementation": 18.1, "paper": 18.2,
 NOTES_GOOGLENET_PARAMS = ("4 million", "5M")     # notes 001 and 003
 OTHER_INCEPTION_BOTTLENECK = "358M"              # other course material's version of the notes' 353M
 
+# torchvision's ImageNet weights (IMAGENET1K_V1), acc@5 (%) as its model pages print it: one centre
+# 224 x 224 crop of the ILSVRC-2012 validation set.
+TORCHVISION_ACC5 = {"VGG-16": 90.382, "VGG-19": 90.876, "ResNet-18": 89.078, "ResNet-34": 91.42,
+                    "ResNet-50": 92.862, "ResNet-101": 93.546, "ResNet-152": 94.046}
+
 # Single networks, top-5 error (%) on the ILSVRC-2012 validation set: source and protocol. The
 # papers' own for AlexNet, ZFNet and GoogLeNet; VGG and ResNet from torchvision's re-trained models
-# (one centre 224 x 224 crop; He et al. 2016 give no top-5 error for ResNet-18).
+# (100 - acc@5, rounded to 2 decimals; He et al. 2016 give no top-5 error for ResNet-18).
 SINGLE_NETWORK_TOP5 = {
     "AlexNet": (18.2, "Krizhevsky et al. 2012, table 2"),
     "ZFNet": (16.5, "Zeiler and Fergus 2014, table 2"),
     "GoogLeNet": (10.07, "Szegedy et al. 2015, table 3, one crop"),
-    "VGG-16": (9.62, "torchvision, one crop"), "VGG-19": (9.12, "torchvision, one crop"),
-    "ResNet-18": (10.92, "torchvision, one crop"), "ResNet-34": (8.58, "torchvision, one crop"),
-    "ResNet-50": (7.13, "torchvision, one crop"), "ResNet-101": (6.44, "torchvision, one crop"),
-    "ResNet-152": (5.94, "torchvision, one crop"),
+    **{net: (round(100 - acc5, 2), "torchvision, one crop") for net, acc5 in TORCHVISION_ACC5.items()},
 }
 
 
