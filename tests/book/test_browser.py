@@ -8,10 +8,8 @@ Layout, at a desktop's 1280x900 and a phone's 390x844 (issue 10, "reads well"), 
 and hidden cell opened: the page never scrolls sideways (documentElement.scrollWidth <= innerWidth + 1);
 every display equation, code block, table and cell output wider than its box scrolls inside its own
 box or an ancestor's within the article (overflow-x auto or scroll), and none is clipped by an
-overflow hidden. Surveyed too, and listed in _build/browser-survey.txt: every image of the article
-has alt text in words, not a file name, and every image in a chapter's cell output is a numbered
-figure (a <figure> whose <figcaption> says "Fig. N"); issue 10's chapters are getting their figure
-metadata now, and the test asserting it lands once they all have it.
+overflow hidden; every image of the article has alt text in words, not a file name; every image in a
+chapter's cell output is a numbered figure (a <figure> whose <figcaption> says "Fig. N").
 
 One browser and one tab serve every page: a page is loaded once at 1280 px, then measured again at
 390 px by resizing the viewport. Screenshots of a few pages at both widths go to _build/screenshots/.
@@ -147,8 +145,9 @@ LAYOUT_JS = r"""
 
   // (c) alt text in words; (d) cell-output images are numbered figures (chapters)
   const badAlt = [], noFigure = [];
-  const fileLike = (a) => /\.(png|jpe?g|svg|gif|webp|pdf)\b/i.test(a) || /[\/\\]/.test(a) ||
-                          (/^[\w.-]+$/.test(a) && /[_.\d]/.test(a));
+  // a file name or path: an image extension, Sphinx's _images/ folder, or one token with / _ . or digits
+  const fileLike = (a) => /\.(png|jpe?g|svg|gif|webp|pdf)\b/i.test(a) || /_images\//.test(a) ||
+                          (!/\s/.test(a) && /[\/\\_.\d]/.test(a));
   for (const img of article.querySelectorAll("img")) {
     if (exempt.some(sel => img.matches(sel))) continue;
     const alt = (img.getAttribute("alt") || "").trim();
@@ -275,7 +274,10 @@ def survey(built_book, server, browser):
         if report["traceback"]:
             problems.append(f"{name}: a cell output contains a traceback")
         if name in SCREENSHOTS:                         # as a reader first sees it, before opening
-            page.screenshot(path=str(shots / _shot_name(name, first_width)))
+            for width, height in WIDTHS.items():
+                page.set_viewport_size({"width": width, "height": height})
+                page.evaluate("() => window.scrollTo(0, 0)")
+                page.screenshot(path=str(shots / _shot_name(name, width)))
 
         page.evaluate(OPEN_ALL_JS)
         chapter = bool(CHAPTER_PAGE.match(name))
@@ -293,9 +295,6 @@ def survey(built_book, server, browser):
             if width == first_width:                    # the same at every width: report once
                 figures += [f"{name}: image without alt text in words: {a}" for a in lay["badAlt"]]
                 figures += [f"{name}: cell-output image not a numbered figure: {f}" for f in lay["noFigure"]]
-            if name in SCREENSHOTS and width != first_width:
-                page.evaluate("() => window.scrollTo(0, 0)")
-                page.screenshot(path=str(shots / _shot_name(name, width)))
 
     # Search: Sphinx's client-side index must find the perceptron chapter.
     page.set_viewport_size({"width": first_width, "height": first_height})
@@ -328,3 +327,12 @@ def test_pages_fit_desktop_and_phone_widths(survey):
     assert not layout, (f"{len(layout)} layout problems in {len(survey['pages'])} pages at "
                         f"{' and '.join(f'{w} px' for w in WIDTHS)} (all in _build/browser-survey.txt):\n"
                         + "\n".join(layout[:150]))
+
+
+def test_images_have_alt_text_and_numbered_captions(survey):
+    """Every image has alt text in words; every image a chapter's cell draws is a numbered figure."""
+    figures = survey["figures"]
+    pages = sorted({line.split(":", 1)[0] for line in figures})
+    assert not figures, (f"{len(figures)} images without alt text or a numbered caption on {len(pages)} pages "
+                         f"({', '.join(pages)}); give the cell that draws it mystnb figure caption, name "
+                         "and image alt (BOOK.md rule 4):\n" + "\n".join(figures[:150]))
