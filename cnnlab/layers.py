@@ -223,74 +223,78 @@ class Conv2d(_WeightedModule):
                 f"stride={self.stride}, padding={self.padding})")
 
 
-def _flag(fn: str, name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{fn}: {name} must be a bool, got {type(value).__name__} {value!r}")
-    return bool(value)
+class _Pool2d(Module):
+    """What every pooling layer shares: its window, the options of its functional op, and its cache.
+
+    A subclass names its forward/backward ops and the options it passes on (``_options``); each
+    option's value is checked in the subclass's ``__init__``."""
+
+    _forward: Callable[..., tuple[np.ndarray, Any]]
+    _backward: Callable[[np.ndarray, Any], np.ndarray]
+    _options: tuple[str, ...] = ()
+
+    def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None,
+                 padding: int | tuple[int, int]):
+        name = type(self).__name__
+        self.kernel_size = int_pair(name, "kernel_size", kernel_size, minimum=1)
+        self.stride = self.kernel_size if stride is None else int_pair(name, "stride", stride, minimum=1)
+        self.padding = int_pair(name, "padding", padding, minimum=0)
+        self._cache = None
+
+    def _flag(self, option: str, value: Any) -> bool:
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{type(self).__name__}: {option} must be a bool, got {type(value).__name__} {value!r}")
+        return bool(value)
+
+    def _settings(self) -> dict[str, Any]:
+        names = ("kernel_size", "stride", "padding") + self._options
+        return {name: getattr(self, name) for name in names}
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        out, self._cache = type(self)._forward(x, **self._settings())
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return type(self)._backward(dout, self._cached())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(" + ", ".join(f"{k}={v}" for k, v in self._settings().items()) + ")"
 
 
-class MaxPool2d(Module):
+class MaxPool2d(_Pool2d):
     """Max over kH x kW windows: (N, C, H, W) -> (N, C, H', W'); stride defaults to the kernel size.
 
     dilation and ceil_mode as in torch.nn.MaxPool2d (see cnnlab.functional.max_pool2d_forward).
     """
 
+    _forward, _backward = staticmethod(max_pool2d_forward), staticmethod(max_pool2d_backward)
+    _options = ("dilation", "ceil_mode")
+
     def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
                  padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1, ceil_mode: bool = False):
-        self.kernel_size = int_pair("MaxPool2d", "kernel_size", kernel_size, minimum=1)
-        self.stride = self.kernel_size if stride is None else int_pair("MaxPool2d", "stride", stride, minimum=1)
-        self.padding = int_pair("MaxPool2d", "padding", padding, minimum=0)
+        super().__init__(kernel_size, stride, padding)
         self.dilation = int_pair("MaxPool2d", "dilation", dilation, minimum=1)
-        self.ceil_mode = _flag("MaxPool2d", "ceil_mode", ceil_mode)
-        self._cache = None
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        out, self._cache = max_pool2d_forward(x, kernel_size=self.kernel_size, stride=self.stride,
-                                              padding=self.padding, dilation=self.dilation,
-                                              ceil_mode=self.ceil_mode)
-        return out
-
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        return max_pool2d_backward(dout, self._cached())
-
-    def __repr__(self) -> str:
-        return (f"MaxPool2d(kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode})")
+        self.ceil_mode = self._flag("ceil_mode", ceil_mode)
 
 
-class AvgPool2d(Module):
+class AvgPool2d(_Pool2d):
     """Mean over kH x kW windows: (N, C, H, W) -> (N, C, H', W'); stride defaults to the kernel size.
 
     ceil_mode, count_include_pad and divisor_override as in torch.nn.AvgPool2d (see
     cnnlab.functional.avg_pool2d_forward).
     """
 
+    _forward, _backward = staticmethod(avg_pool2d_forward), staticmethod(avg_pool2d_backward)
+    _options = ("ceil_mode", "count_include_pad", "divisor_override")
+
     def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
                  padding: int | tuple[int, int] = 0, ceil_mode: bool = False, count_include_pad: bool = True,
                  divisor_override: int | None = None):
-        self.kernel_size = int_pair("AvgPool2d", "kernel_size", kernel_size, minimum=1)
-        self.stride = self.kernel_size if stride is None else int_pair("AvgPool2d", "stride", stride, minimum=1)
-        self.padding = int_pair("AvgPool2d", "padding", padding, minimum=0)
-        self.ceil_mode = _flag("AvgPool2d", "ceil_mode", ceil_mode)
-        self.count_include_pad = _flag("AvgPool2d", "count_include_pad", count_include_pad)
+        super().__init__(kernel_size, stride, padding)
+        self.ceil_mode = self._flag("ceil_mode", ceil_mode)
+        self.count_include_pad = self._flag("count_include_pad", count_include_pad)
         self.divisor_override = (None if divisor_override is None
                                  else integer("AvgPool2d", "divisor_override", divisor_override, minimum=1))
-        self._cache = None
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        out, self._cache = avg_pool2d_forward(x, kernel_size=self.kernel_size, stride=self.stride,
-                                              padding=self.padding, ceil_mode=self.ceil_mode,
-                                              count_include_pad=self.count_include_pad,
-                                              divisor_override=self.divisor_override)
-        return out
-
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        return avg_pool2d_backward(dout, self._cached())
-
-    def __repr__(self) -> str:
-        return (f"AvgPool2d(kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"ceil_mode={self.ceil_mode}, count_include_pad={self.count_include_pad}, "
-                f"divisor_override={self.divisor_override})")
 
 
 class Dropout(Module):

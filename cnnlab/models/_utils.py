@@ -1,9 +1,12 @@
-"""Checks, weight initialisation and the random-draw device shared by every model family (private).
+"""Checks, weight initialisation, hooked forward passes and the random-draw device shared by every
+model family (private).
 
 ``draw_device`` also serves ``cnnlab.train`` (augmentation, pretraining): one rule for where noise is drawn.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
 
 import torch
 from torch import nn
@@ -70,3 +73,20 @@ def draw_device(generator: torch.Generator | None) -> torch.device:
     on CPU, CUDA and MPS (a CPU generator cannot draw on CUDA at all).
     """
     return generator.device if generator is not None else torch.device("cpu")
+
+
+def run_hooked(model: nn.Module, x: torch.Tensor, hooks: Iterable[tuple[nn.Module, Callable]], *,
+               training: bool = False) -> None:
+    """One forward pass of ``model`` on ``x`` without gradients, with forward ``hooks`` (module, hook)
+    registered for its duration, in train or eval mode; the model's mode is restored and the hooks
+    removed, whatever happens (summary and diagram trace models this way)."""
+    handles = [module.register_forward_hook(hook) for module, hook in hooks]
+    was_training = model.training
+    try:
+        model.train(training)
+        with torch.no_grad():
+            model(x)
+    finally:
+        model.train(was_training)
+        for handle in handles:
+            handle.remove()

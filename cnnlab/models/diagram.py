@@ -21,6 +21,7 @@ from typing import NamedTuple, Sequence
 import torch
 from torch import nn
 
+from ._utils import run_hooked
 from .googlenet import BasicConv2d, Inception, InceptionAux, InceptionNaive
 from .lenet import PartialConv2d, RBFOutput, ScaledTanh, Subsampling
 from .resnet import BasicBlock, Bottleneck
@@ -126,16 +127,7 @@ def trace(model: nn.Module, input_size: Sequence[int], *, training: bool = False
             keep.append(output)
         return record
 
-    handles = [m.register_forward_hook(hook(name)) for name, m in _units(model)]
-    was_training = model.training
-    try:
-        model.train(training)
-        with torch.no_grad():
-            model(x)
-    finally:
-        model.train(was_training)
-        for h in handles:
-            h.remove()
+    run_hooked(model, x, [(m, hook(name)) for name, m in _units(model)], training=training)
     read = {r[4] for r in records}
     last = len(records) - 1
     return [Unit(*r, branch=i not in read and i != last) for i, r in enumerate(records)]

@@ -15,6 +15,8 @@ from typing import NamedTuple, Sequence
 import torch
 from torch import nn
 
+from ._utils import run_hooked
+
 __all__ = ["LayerSummary", "Summary", "summary", "layer_macs"]
 
 
@@ -191,16 +193,7 @@ def summary(model: nn.Module, input_size: Sequence[int], *, batch_size: int = 1,
                                      values * bytes_per_value, macs, shared))
         return record
 
-    handles = [m.register_forward_hook(hook(name or type(m).__name__))
-               for name, m in model.named_modules() if next(m.children(), None) is None]
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(x)
-    finally:
-        model.train(was_training)
-        for h in handles:
-            h.remove()
+    run_hooked(model, x, [(m, hook(name or type(m).__name__))
+                          for name, m in model.named_modules() if next(m.children(), None) is None])
     return Summary(rows, tuple(x.shape), count_parameters(model), count_parameters(model, trainable=True),
                    bytes_per_value)
