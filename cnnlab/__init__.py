@@ -26,4 +26,4 @@ pass *adds* into it, so uses and passes accumulate until it is zeroed (``SGD.zer
 ``Value.zero_grad()``). The functional ops store nothing: their backward returns fresh arrays.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
